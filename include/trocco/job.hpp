@@ -1,0 +1,46 @@
+// trocco/job.hpp - the response models: a transfer job and a workflow (pipeline) job.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "job_status.hpp"
+#include "timestamp.hpp"
+
+namespace trocco {
+
+/// A transfer job, as returned by POST /api/jobs and GET /api/jobs/{id}. Timestamps are empty until the API
+/// sends them (the POST answer carries none; started_at/finished_at appear once the job starts/finishes).
+struct job {
+    std::int64_t id = 0;
+    std::int64_t job_definition_id = 0;
+    std::string job_definition_name;      // empty when the API leaves it out
+    job_status status = job_status::unknown;
+    std::string raw_status;               // the status string exactly as sent, e.g. for an unknown status
+    std::optional<timestamp> created_at;
+    std::optional<timestamp> started_at;
+    std::optional<timestamp> finished_at;
+
+    friend bool operator==(const job&, const job&) = default;
+};
+
+/// A workflow job, as returned by POST /api/pipeline_jobs and GET /api/pipeline_jobs/{id}. `name` is the
+/// workflow definition's name (the API calls it `name`, not `pipeline_definition_name`).
+struct pipeline_job {
+    std::int64_t id = 0;
+    std::int64_t pipeline_definition_id = 0;
+    std::string name;                     // empty when the API leaves it out
+    job_status status = job_status::unknown;
+    std::string raw_status;
+    std::optional<timestamp> created_at;
+    std::optional<timestamp> started_at;
+    std::optional<timestamp> finished_at;
+    // The base time of the workflow's queue-time variables. Kept as the API's string: its wire format is not
+    // documented (an RFC 3339 timestamp or a "YYYY-MM-DD HH:MM:SS" context_time), so it is not reinterpreted.
+    std::optional<std::string> context_time;
+
+    friend bool operator==(const pipeline_job&, const pipeline_job&) = default;
+};
+
+}  // namespace trocco

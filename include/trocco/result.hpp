@@ -1,0 +1,97 @@
+// trocco/result.hpp - result<T>: a value or a trocco::error (std::expected is not in C++20).
+#pragma once
+
+#include <stdexcept>
+#include <optional>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include "error.hpp"
+
+namespace trocco {
+
+/// Thrown by result<T>::value() when the result holds an error; carries that error.
+class error_exception : public std::system_error {
+public:
+    explicit error_exception(trocco::error e) : std::system_error(e.code(), e.to_string()), error_(std::move(e)) {}
+    const trocco::error& error() const noexcept { return error_; }
+
+private:
+    trocco::error error_;
+};
+
+/// Holds either a T or a trocco::error. Converts implicitly from both, so a function returning result<job> can
+/// `return job;` or `return error{errc::not_found, "..."};`.
+template <class T>
+class [[nodiscard]] result {
+    static_assert(!std::is_reference_v<T> && !std::is_same_v<std::remove_cv_t<T>, trocco::error>,
+                  "result<T> holds a value type other than trocco::error");
+
+public:
+    template <class U = T>
+        requires(std::is_constructible_v<T, U &&> && !std::is_same_v<std::remove_cvref_t<U>, result> &&
+                 !std::is_same_v<std::remove_cvref_t<U>, trocco::error>)
+    result(U&& value) : storage_(std::in_place_index<0>, std::forward<U>(value)) {}
+    result(trocco::error e) : storage_(std::in_place_index<1>, std::move(e)) {}
+
+    bool has_value() const noexcept { return storage_.index() == 0; }
+    explicit operator bool() const noexcept { return has_value(); }
+
+    /// The value; throws error_exception carrying the error when there is none.
+    T& value() & { check(); return std::get<0>(storage_); }
+    const T& value() const& { check(); return std::get<0>(storage_); }
+    T&& value() && { check(); return std::get<0>(std::move(storage_)); }
+
+    /// The error. Precondition: !has_value() (throws std::logic_error otherwise, never undefined behaviour).
+    const trocco::error& error() const& {
+        if (has_value()) throw std::logic_error("trocco::result::error() called on a result holding a value");
+        return std::get<1>(storage_);
+    }
+    trocco::error&& error() && {
+        if (has_value()) throw std::logic_error("trocco::result::error() called on a result holding a value");
+        return std::get<1>(std::move(storage_));
+    }
+
+    T& operator*() & { return value(); }
+    const T& operator*() const& { return value(); }
+    T&& operator*() && { return std::move(*this).value(); }
+    T* operator->() { return &value(); }
+    const T* operator->() const { return &value(); }
+
+private:
+    void check() const {
+        if (!has_value()) throw error_exception(std::get<1>(storage_));
+    }
+
+    std::variant<T, trocco::error> storage_;
+};
+
+/// Success or a trocco::error. A default-constructed result<void> is a success.
+template <>
+class [[nodiscard]] result<void> {
+public:
+    result() = default;
+    result(trocco::error e) : error_(std::move(e)) {}
+
+    bool has_value() const noexcept { return !error_.has_value(); }
+    explicit operator bool() const noexcept { return has_value(); }
+    /// Throws error_exception carrying the error, if there is one.
+    void value() const {
+        if (error_) throw error_exception(*error_);
+    }
+    const trocco::error& error() const& {
+        if (!error_) throw std::logic_error("trocco::result<void>::error() called on a success");
+        return *error_;
+    }
+    trocco::error&& error() && {
+        if (!error_) throw std::logic_error("trocco::result<void>::error() called on a success");
+        return std::move(*error_);
+    }
+
+private:
+    std::optional<trocco::error> error_;
+};
+
+}  // namespace trocco

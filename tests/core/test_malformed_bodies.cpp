@@ -1,0 +1,3 @@
+#include <trocco/trocco.hpp>
+
+#include "../catch.hpp"
