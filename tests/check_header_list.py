@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""Fails when a public header under include/trocco/ (not detail/) is missing from the list meson checks."""
+"""Fails when a public header under include/trocco/ (detail/ excluded) is missing from the list meson checks."""
 import os
 import sys
 
 root, listed = sys.argv[1], set(sys.argv[2:])
-present = {name for name in os.listdir(root) if name.endswith('.hpp')}
+present = set()
+for folder, dirs, files in os.walk(root):
+    dirs[:] = [d for d in dirs if d != 'detail']
+    for name in files:
+        if name.endswith('.hpp'):
+            present.add(os.path.relpath(os.path.join(folder, name), root).replace(os.sep, '/'))
 missing = sorted(present - listed)
 stale = sorted(listed - present)
 if missing or stale:

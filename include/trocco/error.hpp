@@ -61,6 +61,9 @@ public:
     error&& with_last_job(trocco::job j) && { return std::move(with_last_job(std::move(j))); }
     error& with_last_job(trocco::pipeline_job j) & { job_id_ = j.id; last_job_ = std::move(j); return *this; }
     error&& with_last_job(trocco::pipeline_job j) && { return std::move(with_last_job(std::move(j))); }
+    /// Replaces the message (e.g. with a redacted copy), keeping everything else.
+    error& with_message(std::string message) & { message_ = std::move(message); return *this; }
+    error&& with_message(std::string message) && { return std::move(with_message(std::move(message))); }
     /// Puts `prefix` in front of the message ("polling job 7: " + message).
     error& prefix_message(std::string_view prefix) & { message_.insert(0, prefix); return *this; }
     error&& prefix_message(std::string_view prefix) && { return std::move(prefix_message(prefix)); }

@@ -1,6 +1,7 @@
-// trocco/trocco.hpp - everything of the protocol core in one include.
+// trocco/trocco.hpp - the whole library but the adapters and testing support, in one include.
 #pragma once
 
+#include "client.hpp"
 #include "context_time.hpp"
 #include "errc.hpp"
 #include "error.hpp"
@@ -13,6 +14,11 @@
 #include "requests.hpp"
 #include "response_parser.hpp"
 #include "result.hpp"
+#include "retry_policy.hpp"
+#include "sync_wait.hpp"
+#include "task.hpp"
 #include "timestamp.hpp"
+#include "transport.hpp"
 #include "url.hpp"
 #include "version.hpp"
+#include "wait_options.hpp"

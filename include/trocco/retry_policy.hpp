@@ -1,0 +1,104 @@
+// trocco/retry_policy.hpp - when a single request is sent again, and after how long. Pure functions: the
+// client applies them; tests check them directly. Retrying a request is kept apart from polling a job
+// (wait_options.hpp): a retry repeats one failed request, a poll asks again about a job that is still running.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <optional>
+
+#include "http.hpp"
+#include "http_status.hpp"
+#include "rate_limit.hpp"
+#include "result.hpp"
+
+namespace trocco {
+
+/// How one request is retried. Defaults suit trocco's per-account rate limit (3,500 calls per 10 minutes).
+struct retry_policy {
+    /// Sends of one request in all, the first included. 1 disables retries.
+    int max_attempts = 6;
+    /// Backoff before retry n (n = 1, 2, ...) is uniform in [0, min(max_backoff, initial_backoff * multiplier^(n-1)))
+    /// ("full jitter": many clients retrying at once spread out instead of hitting the server together).
+    std::chrono::milliseconds initial_backoff = std::chrono::seconds{1};
+    double multiplier = 2.0;
+    std::chrono::milliseconds max_backoff = std::chrono::seconds{30};
+    /// The longest wait the server may ask for (Retry-After, or X-Rate-Limit-Reset on a 429) that is still
+    /// honoured; a longer one ends the retries with the server's error.
+    std::chrono::milliseconds max_server_wait = std::chrono::minutes{10};
+};
+
+/// What is being retried. A job-starting POST is never resent once it may have reached the server.
+enum class request_kind {
+    trigger,  // POST that starts a job: retried only when it surely did not start one (connect_failed, 429)
+    read,     // GET: idempotent, retried on any transient failure
+};
+
+/// True for the HTTP statuses a GET is retried on: 408, 429, 500, 502, 503, 504.
+constexpr bool is_retryable_status(int status) noexcept {
+    return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+/// The full-jitter backoff before retry number `retry` (1 for the first retry); `random01` is uniform in [0, 1).
+inline std::chrono::milliseconds backoff_delay(const retry_policy& policy, int retry, double random01) {
+    const double base = static_cast<double>(policy.initial_backoff.count()) *
+                        std::pow(std::max(policy.multiplier, 1.0), std::max(retry - 1, 0));
+    const double cap = std::min(base, static_cast<double>(policy.max_backoff.count()));
+    return std::chrono::milliseconds{static_cast<std::int64_t>(cap * std::clamp(random01, 0.0, 1.0))};
+}
+
+/// The delay the server asked for, if any: Retry-After (seconds or HTTP date) on any response, else
+/// X-Rate-Limit-Reset on a 429 (measured from `wall_now`). A reset already past gives nothing (clock skew).
+inline std::optional<std::chrono::milliseconds> server_requested_delay(const http_response& response,
+                                                                       std::chrono::system_clock::time_point wall_now) {
+    const auto now = std::chrono::floor<std::chrono::seconds>(wall_now);
+    if (const auto after = retry_after(response.headers, now)) return *after;
+    if (response.status == 429) {
+        if (const auto reset = parse_rate_limit(response.headers).reset; reset && *reset > now) return *reset - now;
+    }
+    return std::nullopt;
+}
+
+/// Whether to send a request again after `outcome`, and after how long.
+struct retry_decision {
+    bool retry = false;
+    std::chrono::milliseconds delay{0};
+};
+
+/// Decides about retry number `attempts_made` (the sends so far, >= 1). Rules:
+/// - a 2xx answer, or attempts used up: no retry;
+/// - connect_failed (nothing was sent): retry, for any kind;
+/// - transport_failure: retry a read; never a trigger (the client reports outcome_unknown);
+/// - HTTP 429: retry, for any kind (the rate limiter rejected it: no job was started);
+/// - HTTP 408, 500, 502, 503, 504: retry a read; never a trigger (it may have started a job);
+/// - anything else (4xx, cancelled, protocol errors): no retry.
+/// The delay is what the server asked for (Retry-After; X-Rate-Limit-Reset on 429, plus up to initial_backoff
+/// of jitter so waiters sharing an account do not all wake in the same instant), else full-jitter backoff.
+/// A server wait longer than max_server_wait ends the retries.
+inline retry_decision decide_retry(const retry_policy& policy, request_kind kind, const result<http_response>& outcome,
+                                   int attempts_made, std::chrono::system_clock::time_point wall_now,
+                                   double random01) {
+    if (attempts_made >= policy.max_attempts) return {};
+    if (!outcome) {
+        const auto code = outcome.error().kind();
+        const bool retry = code == errc::connect_failed || (code == errc::transport_failure && kind == request_kind::read);
+        if (!retry) return {};
+        return {true, backoff_delay(policy, attempts_made, random01)};
+    }
+    const int status = outcome->status;
+    if (is_success_status(status)) return {};
+    const bool retry = status == 429 || (kind == request_kind::read && is_retryable_status(status));
+    if (!retry) return {};
+    if (const auto asked = server_requested_delay(*outcome, wall_now)) {
+        if (*asked > policy.max_server_wait) return {};
+        const bool from_reset = !find_header(outcome->headers, "Retry-After");
+        const auto jitter = from_reset ? std::chrono::milliseconds{static_cast<std::int64_t>(
+                                             static_cast<double>(policy.initial_backoff.count()) * random01)}
+                                       : std::chrono::milliseconds{0};
+        return {true, *asked + jitter};
+    }
+    return {true, backoff_delay(policy, attempts_made, random01)};
+}
+
+}  // namespace trocco

@@ -1,0 +1,334 @@
+// trocco/testing/scripted_transport.hpp - a Transport for tests: canned answers, recorded requests and sleeps,
+// and a virtual clock, so that a two-hour wait runs in microseconds. Meant for users' own tests too.
+//
+//     trocco::testing::scripted_transport t;
+//     t.expect(trocco::http_method::post, "https://trocco.io/api/jobs?job_definition_id=42")
+//         .respond(200, R"({"id":1,"job_definition_id":42,"status":"queued"})");
+//     t.respond(200, R"({"id":1,"job_definition_id":42,"status":"succeeded"})");
+//     trocco::client c{t, {.api_key = "k"}};
+//     auto done = trocco::sync_wait(c.run_and_wait({.job_definition_id = 42}));
+//     // t.requests(): the two requests sent; t.sleeps(): the delays asked for; t.now(): advanced by them.
+//
+// Two completion modes, since completing everything inline hides bugs that only show when an operation
+// really suspends:
+//   completion::immediate - each send/sleep completes inside the co_await (await_ready is true); sync_wait works.
+//   completion::deferred  - each send/sleep suspends and is queued; run_one()/run(task) complete them one at a
+//                           time in virtual-time order (a send is due when asked, plus the step's latency; a sleep
+//                           when its delay has passed), advancing the clock to each due time. Many concurrent
+//                           waits then interleave as they would on a real event loop.
+// Not thread-safe: drive it from one thread (stop requests included).
+#pragma once
+
+#include <chrono>
+#include <coroutine>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <stop_token>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../http.hpp"
+#include "../result.hpp"
+#include "../sync_wait.hpp"
+#include "../task.hpp"
+
+namespace trocco::testing {
+
+/// One scripted answer to the next request.
+struct scripted_step {
+    std::optional<http_method> expected_method = std::nullopt;  // checked when set
+    std::optional<std::string> expected_url = std::nullopt;     // checked when set (exact match)
+    result<http_response> outcome = http_response{};            // the response, or a transport error
+    std::chrono::milliseconds latency{0};                       // virtual time the answer takes (deferred mode)
+    std::function<void()> on_send = {};  // runs when the request arrives, e.g. to request a stop mid-send
+};
+
+class scripted_transport {
+public:
+    enum class completion { immediate, deferred };
+
+    /// `wall_start` is what system_now() reads before any time has passed (used for HTTP dates and
+    /// X-Rate-Limit-Reset).
+    explicit scripted_transport(completion mode = completion::immediate,
+                                std::chrono::system_clock::time_point wall_start = std::chrono::sys_days{
+                                    std::chrono::year{2026} / 1 / 1})
+        : mode_(mode), wall_start_(wall_start) {}
+
+    scripted_transport(const scripted_transport&) = delete;
+    scripted_transport& operator=(const scripted_transport&) = delete;
+
+    // --- the script -----------------------------------------------------------------------------------------
+
+    /// The next step added must be requested with this method and URL; a mismatch is recorded in mismatches()
+    /// and answered with a transport_failure.
+    scripted_transport& expect(http_method method, std::string url) {
+        next_.expected_method = method;
+        next_.expected_url = std::move(url);
+        return *this;
+    }
+    /// The next step added takes this much virtual time (deferred mode).
+    scripted_transport& with_latency(std::chrono::milliseconds latency) {
+        next_.latency = latency;
+        return *this;
+    }
+    /// The next step added runs `hook` when its request arrives.
+    scripted_transport& on_send(std::function<void()> hook) {
+        next_.on_send = std::move(hook);
+        return *this;
+    }
+    /// Queues an HTTP answer.
+    scripted_transport& respond(int status, std::string body, std::vector<http_header> headers = {}) {
+        return push(http_response{status, std::move(headers), std::move(body)});
+    }
+    /// Queues a transport error (errc::connect_failed, errc::transport_failure, ...).
+    scripted_transport& fail(errc code, std::string message = "scripted transport error") {
+        return push(error{code, std::move(message)});
+    }
+    /// Queues a fully described step (expectations set by expect()/on_send() are not applied to it).
+    scripted_transport& push_step(scripted_step step) {
+        steps_.push_back(std::move(step));
+        return *this;
+    }
+    /// Runs on every sleep request, with its delay, before the sleep completes (e.g. to request a stop).
+    void on_sleep(std::function<void(std::chrono::milliseconds)> hook) { on_sleep_ = std::move(hook); }
+
+    // --- what happened --------------------------------------------------------------------------------------
+
+    /// Every request received, in order.
+    const std::vector<http_request>& requests() const noexcept { return requests_; }
+    /// Every delay asked of sleep_for, in order (cancelled ones included).
+    const std::vector<std::chrono::milliseconds>& sleeps() const noexcept { return sleeps_; }
+    /// Requests that did not match their step, or that arrived with no step left, described.
+    const std::vector<std::string>& mismatches() const noexcept { return mismatches_; }
+    /// Steps not yet used.
+    std::size_t remaining_steps() const noexcept { return steps_.size(); }
+    /// Operations waiting for run_one() (deferred mode).
+    std::size_t pending() const noexcept { return pending_.size(); }
+
+    // --- the virtual clock ----------------------------------------------------------------------------------
+
+    std::chrono::steady_clock::time_point now() const noexcept { return now_; }
+    std::chrono::system_clock::time_point system_now() const noexcept {
+        return wall_start_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(now_ - start_);
+    }
+    /// Time passed on the virtual clock since construction.
+    std::chrono::milliseconds elapsed() const noexcept {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(now_ - start_);
+    }
+    void advance(std::chrono::milliseconds d) noexcept { now_ += d; }
+
+    // --- the Transport concept ------------------------------------------------------------------------------
+
+    class send_awaiter;
+    class sleep_awaiter;
+
+    send_awaiter send(http_request request, std::stop_token stop) { return send_awaiter(*this, std::move(request), stop); }
+    sleep_awaiter sleep_for(std::chrono::milliseconds delay, std::stop_token stop) {
+        return sleep_awaiter(*this, delay, stop);
+    }
+
+    // --- driving deferred operations ------------------------------------------------------------------------
+
+    /// Completes the pending operation that is due first, advancing the clock to its due time. False if none.
+    bool run_one() {
+        if (pending_.empty()) return false;
+        const auto first = pending_.begin();
+        operation* op = first->second;
+        if (first->first.due > now_) now_ = first->first.due;
+        pending_.erase(first);
+        op->complete();
+        return true;
+    }
+
+    /// Starts `t` and completes pending operations until it finishes; returns its value (or rethrows). Throws
+    /// std::logic_error if the task waits while nothing is pending (it would never finish).
+    template <class T>
+    T run(task<T> t) {
+        std::optional<detail::task_outcome<T>> outcome;
+        detail::start_detached(std::move(t), [&](detail::task_outcome<T>&& o) noexcept { outcome.emplace(std::move(o)); });
+        while (!outcome) {
+            if (!run_one()) throw std::logic_error("scripted_transport::run: the task waits but nothing is pending");
+        }
+        return detail::take_outcome<T>(std::move(*outcome));
+    }
+
+    /// Completes pending operations until none is left (for several tasks started by hand); returns how many.
+    std::size_t run_all() {
+        std::size_t n = 0;
+        while (run_one()) ++n;
+        return n;
+    }
+
+private:
+    struct queue_key {
+        std::chrono::steady_clock::time_point due;
+        std::uint64_t sequence;
+        friend bool operator<(const queue_key& a, const queue_key& b) {
+            return a.due != b.due ? a.due < b.due : a.sequence < b.sequence;
+        }
+    };
+
+    /// A suspended send or sleep (deferred mode). Lives in the awaiting coroutine's frame until resumed.
+    class operation {
+    public:
+        virtual void complete() = 0;
+
+    protected:
+        ~operation() = default;
+
+        void enqueue(scripted_transport& t, std::chrono::steady_clock::time_point due, std::coroutine_handle<> h,
+                     std::stop_token stop) {
+            transport_ = &t;
+            handle_ = h;
+            key_ = {due, t.sequence_++};
+            t.pending_.emplace(key_, this);
+            if (stop.stop_possible()) stop_callback_.emplace(std::move(stop), stop_handler{this});
+        }
+        /// Called once the operation left the queue: no later stop may touch it.
+        void finish() {
+            stop_callback_.reset();
+            handle_.resume();
+        }
+        bool stopped = false;
+
+    private:
+        struct stop_handler {
+            operation* op;
+            void operator()() const noexcept { op->on_stop(); }
+        };
+        // A stop makes the operation due now, so it completes (with errc::cancelled) at the next run_one().
+        void on_stop() noexcept {
+            stopped = true;
+            auto& pending = transport_->pending_;
+            if (pending.erase(key_) == 0) return;  // already completing
+            key_ = {transport_->now_, key_.sequence};
+            pending.emplace(key_, this);
+        }
+
+        scripted_transport* transport_ = nullptr;
+        std::coroutine_handle<> handle_;
+        queue_key key_{};
+        std::optional<std::stop_callback<stop_handler>> stop_callback_;
+    };
+
+public:
+    class send_awaiter final : private operation {
+    public:
+        send_awaiter(scripted_transport& t, http_request request, std::stop_token stop)
+            : transport_(t), stop_(std::move(stop)) {
+            step_ = t.take_step(request);
+            if (step_.on_send) step_.on_send();
+        }
+        bool await_ready() {
+            if (transport_.mode_ == completion::immediate || stop_.stop_requested()) {
+                resolve();
+                return true;
+            }
+            return false;
+        }
+        void await_suspend(std::coroutine_handle<> h) {
+            enqueue(transport_, transport_.now_ + step_.latency, h, stop_);
+        }
+        result<http_response> await_resume() { return std::move(*outcome_); }
+
+    private:
+        void resolve() {
+            if (stopped || stop_.stop_requested()) {
+                outcome_.emplace(error{errc::cancelled, "scripted_transport: send cancelled"});
+            } else {
+                outcome_.emplace(std::move(step_.outcome));
+            }
+        }
+        void complete() override {
+            resolve();
+            finish();
+        }
+
+        scripted_transport& transport_;
+        std::stop_token stop_;
+        scripted_step step_;
+        std::optional<result<http_response>> outcome_;
+    };
+
+    class sleep_awaiter final : private operation {
+    public:
+        sleep_awaiter(scripted_transport& t, std::chrono::milliseconds delay, std::stop_token stop)
+            : transport_(t), delay_(delay), stop_(std::move(stop)) {
+            t.sleeps_.push_back(delay);
+            if (t.on_sleep_) t.on_sleep_(delay);
+        }
+        bool await_ready() {
+            if (stop_.stop_requested()) {
+                outcome_ = error{errc::cancelled, "scripted_transport: sleep cancelled"};
+                return true;
+            }
+            if (transport_.mode_ == completion::immediate) {
+                transport_.now_ += delay_;
+                return true;
+            }
+            return false;
+        }
+        void await_suspend(std::coroutine_handle<> h) { enqueue(transport_, transport_.now_ + delay_, h, stop_); }
+        result<void> await_resume() { return std::move(outcome_); }
+
+    private:
+        void complete() override {
+            if (stopped) outcome_ = error{errc::cancelled, "scripted_transport: sleep cancelled"};
+            finish();
+        }
+
+        scripted_transport& transport_;
+        std::chrono::milliseconds delay_;
+        std::stop_token stop_;
+        result<void> outcome_;
+    };
+
+private:
+    scripted_transport& push(result<http_response> outcome) {
+        next_.outcome = std::move(outcome);
+        steps_.push_back(std::move(next_));
+        next_ = scripted_step{};
+        return *this;
+    }
+
+    /// Records `request` and takes the step that answers it, checking the step's expectations.
+    scripted_step take_step(const http_request& request) {
+        requests_.push_back(request);
+        const std::string described = std::string(to_string(request.method)) + " " + request.url;
+        if (steps_.empty()) {
+            mismatches_.push_back("no scripted answer left for " + described);
+            return scripted_step{.outcome = error{errc::transport_failure, "scripted_transport: no answer left for " + described}};
+        }
+        scripted_step step = std::move(steps_.front());
+        steps_.pop_front();
+        const bool method_ok = !step.expected_method || *step.expected_method == request.method;
+        const bool url_ok = !step.expected_url || *step.expected_url == request.url;
+        if (!method_ok || !url_ok) {
+            const std::string expected = std::string(step.expected_method ? to_string(*step.expected_method) : "ANY") +
+                                         " " + step.expected_url.value_or("ANY");
+            mismatches_.push_back("expected " + expected + ", got " + described);
+            step.outcome = error{errc::transport_failure, "scripted_transport: unexpected request " + described};
+        }
+        return step;
+    }
+
+    completion mode_;
+    std::chrono::system_clock::time_point wall_start_;
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::time_point{} + std::chrono::hours{1};
+    std::chrono::steady_clock::time_point now_ = start_;
+    std::deque<scripted_step> steps_;
+    scripted_step next_;
+    std::function<void(std::chrono::milliseconds)> on_sleep_;
+    std::vector<http_request> requests_;
+    std::vector<std::chrono::milliseconds> sleeps_;
+    std::vector<std::string> mismatches_;
+    std::map<queue_key, operation*> pending_;
+    std::uint64_t sequence_ = 0;
+};
+
+}  // namespace trocco::testing
