@@ -7,6 +7,7 @@
 // the answers, retry_policy decides about retries and wait_options about polling; the transport does the I/O.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -188,6 +189,14 @@ private:
 
     double random() { return random_ ? random_() : jitter_(); }
 
+    /// `now + d`, saturated at the clock's end: `timeout = std::chrono::milliseconds::max()` means "no limit", not
+    /// a signed overflow (the clock counts nanoseconds) that would end the wait at once.
+    static clock::time_point time_after(clock::time_point now, std::chrono::milliseconds d) {
+        const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(clock::time_point::max() -
+                                                                                std::max(now, clock::time_point{}));
+        return d >= room ? clock::time_point::max() : now + d;
+    }
+
     /// The API key must not leave the client inside an error: a server may echo it in a message.
     template <class T>
     result<T> redact(result<T> r) const {
@@ -206,6 +215,9 @@ private:
         for (int attempt = 1;; ++attempt) {
             if (stop.stop_requested()) co_return cancelled_error();
             auto outcome = co_await transport_.send(request, stop);
+            // A cancelled send ends here, before the transport is touched again: a transport being destroyed
+            // cancels its operations, and the client must not call into it afterwards.
+            if (!outcome && outcome.error().kind() == errc::cancelled) co_return outcome;
             const auto decision = decide_retry(retry_, kind, outcome, attempt, detail::system_now(transport_), random());
             if (!decision.retry) co_return outcome;
             if (deadline && transport_.now() + decision.delay > *deadline) co_return outcome;
@@ -276,11 +288,11 @@ private:
     task<result<Job>> trigger_and_wait(result<http_request> request, std::int64_t definition_id,
                                        wait_options options) {
         if (auto ok = check_options<Job>(options); !ok) co_return std::move(ok).error();
-        const auto deadline = transport_.now() + options.timeout;
+        const auto deadline = time_after(transport_.now(), options.timeout);
         auto started = co_await trigger<Job>(std::move(request), definition_id, deadline, options.stop_token);
         if (!started) co_return started;
         if (options.on_triggered) options.on_triggered(started->id);
-        const auto grace_until = transport_.now() + options.not_found_grace;
+        const auto grace_until = time_after(transport_.now(), options.not_found_grace);
         auto outcome = co_await wait_loop<Job>(started->id, std::move(*started), deadline, grace_until, options);
         co_return outcome;
     }
@@ -288,7 +300,7 @@ private:
     template <class Job>
     task<result<Job>> attach_and_wait(std::int64_t id, wait_options options) {
         if (auto ok = check_options<Job>(options); !ok) co_return std::move(ok).error();
-        const auto deadline = transport_.now() + options.timeout;
+        const auto deadline = time_after(transport_.now(), options.timeout);
         auto outcome = co_await wait_loop<Job>(id, std::nullopt, deadline, std::nullopt, options);
         co_return outcome;
     }
@@ -329,6 +341,7 @@ private:
 
         int poll = 0;
         int confirmations = 0;
+        bool looked = false;
         for (;;) {
             std::chrono::milliseconds delay{0};
             if (seen && is_terminal(seen->status)) {
@@ -337,11 +350,13 @@ private:
                 if (!confirm) co_return finished(std::move(*seen), what);
                 ++confirmations;
                 delay = options.error_confirmation_delay;
-            } else if (seen || poll > 0) {
+            } else if (seen || looked) {
                 confirmations = 0;
                 delay = poll_delay(options.poll, poll++, random());
             } else {
-                ++poll;  // re-attaching: look at once
+                // Re-attaching: look at once; after that first look the schedule starts from its first delay, as
+                // it does after a trigger's answer.
+                looked = true;
             }
 
             const auto now = transport_.now();

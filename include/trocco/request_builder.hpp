@@ -1,6 +1,7 @@
 // trocco/request_builder.hpp - builds the HTTP requests of the four run/status endpoints. Pure: no I/O.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -90,10 +91,22 @@ public:
 
     /// `text` with every occurrence of the API key replaced by "[redacted]": applied to any text that came from
     /// outside (a server message) before it reaches an error, so that a server echoing the key cannot leak it.
+    /// A server message cut at its length limit ends in "..." (see error_from_response): the head of a key cut
+    /// there (4 bytes or more) is redacted too.
     std::string redact(std::string text) const {
         for (auto pos = text.find(api_key_); pos != std::string::npos; pos = text.find(api_key_, pos)) {
             text.replace(pos, api_key_.size(), "[redacted]");
             pos += 10;
+        }
+        constexpr std::string_view cut_mark = "...";
+        if (text.size() >= cut_mark.size() && std::string_view(text).substr(text.size() - cut_mark.size()) == cut_mark) {
+            const std::size_t end = text.size() - cut_mark.size();
+            for (std::size_t n = std::min(api_key_.size() - 1, end); n >= 4; --n) {
+                if (text.compare(end - n, n, api_key_, 0, n) == 0) {
+                    text.replace(end - n, n, "[redacted]");
+                    break;
+                }
+            }
         }
         return text;
     }

@@ -26,6 +26,9 @@ inline constexpr std::size_t max_server_message_bytes = 2048;
 /// Parses a body as JSON without throwing; a discarded value means "not JSON". nlohmann's parser and its value
 /// destructor are iterative, so deep nesting cannot overflow the stack.
 inline nlohmann::json parse_json_body(std::string_view body) noexcept {
+    // nlohmann's lexer takes a NUL byte for the end of input, so "{...}\0garbage" would parse as "{...}". A raw
+    // NUL is never valid in JSON text (RFC 8259), so such a body is not JSON.
+    if (body.find('\0') != std::string_view::npos) return nlohmann::json(nlohmann::json::value_t::discarded);
     try {
         return nlohmann::json::parse(body, nullptr, false);
     } catch (...) {  // parse(..., false) does not throw on bad input; only std::bad_alloc could get here
@@ -54,7 +57,7 @@ inline error error_from_response(const http_response& response) {
             message = msg->get<std::string>();
             const auto details = json.find("errors");
             if (details != json.end() && details->is_array()) {
-                const char* separator = ": ";
+                const char* separator = message.empty() ? "" : ": ";  // no leading ": " after an empty message
                 for (const auto& d : *details) {
                     if (!d.is_object()) continue;
                     const auto attribute = d.find("attribute");

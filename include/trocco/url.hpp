@@ -30,7 +30,8 @@ struct url_parts {
 };
 
 /// Parses "http[s]://host[:port][/path][?query]". Rejects other schemes, a missing host, user info ("user@"),
-/// a fragment, a bad port, whitespace and control characters, each as errc::invalid_argument naming the problem.
+/// a fragment, a bad port, whitespace and control characters, invalid UTF-8, each as errc::invalid_argument
+/// naming the problem.
 /// `what` names the input in messages ("base_url").
 inline result<url_parts> parse_url(std::string_view url, std::string_view what = "url") {
     const auto fail = [&](std::string_view why) {
@@ -39,6 +40,7 @@ inline result<url_parts> parse_url(std::string_view url, std::string_view what =
     for (char c : url) {
         if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) return fail("must not contain spaces or control characters");
     }
+    if (!detail::is_valid_utf8(url)) return fail("must be valid UTF-8");
     url_parts parts;
     const auto scheme_end = url.find("://");
     if (scheme_end == std::string_view::npos) return fail("must start with http:// or https://");
@@ -69,6 +71,10 @@ inline result<url_parts> parse_url(std::string_view url, std::string_view what =
         if (colon != std::string_view::npos) {
             port_text = authority.substr(colon + 1);
             if (port_text.empty()) return fail("has an empty port");
+        }
+        // "a:b:80" or "::1": a colon left in the host is not a port separator; IPv6 must be in brackets.
+        if (parts.host.find(':') != std::string::npos) {
+            return fail("has a ':' in the host (an IPv6 address must be in brackets)");
         }
     }
     if (parts.host.empty()) return fail("must name a host");

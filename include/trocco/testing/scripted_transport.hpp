@@ -25,6 +25,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <stop_token>
@@ -146,15 +147,19 @@ public:
     }
 
     /// Starts `t` and completes pending operations until it finishes; returns its value (or rethrows). Throws
-    /// std::logic_error if the task waits while nothing is pending (it would never finish).
+    /// std::logic_error if the task waits while nothing is pending (it would never finish). The task is then
+    /// left suspended where it waits; should something resume it later, it finishes harmlessly.
     template <class T>
     T run(task<T> t) {
-        std::optional<detail::task_outcome<T>> outcome;
-        detail::start_detached(std::move(t), [&](detail::task_outcome<T>&& o) noexcept { outcome.emplace(std::move(o)); });
-        while (!outcome) {
+        // Shared with the completion: after a throw, `run` is gone but the suspended task may still finish.
+        auto outcome = std::make_shared<std::optional<detail::task_outcome<T>>>();
+        detail::start_detached(std::move(t), [outcome](detail::task_outcome<T>&& o) noexcept {
+            outcome->emplace(std::move(o));
+        });
+        while (!*outcome) {
             if (!run_one()) throw std::logic_error("scripted_transport::run: the task waits but nothing is pending");
         }
-        return detail::take_outcome<T>(std::move(*outcome));
+        return detail::take_outcome<T>(std::move(**outcome));
     }
 
     /// Completes pending operations until none is left (for several tasks started by hand); returns how many.

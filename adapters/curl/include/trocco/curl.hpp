@@ -1,0 +1,12 @@
+// trocco/curl.hpp - the libcurl adapter: trocco::curl::transport and trocco::curl::global_init_guard.
+//
+//     trocco::curl::global_init_guard curl_init;   // first thing in main(), while single-threaded
+//     trocco::curl::transport transport;           // one worker thread, one connection cache
+//     trocco::client client{transport, {.api_key = key}};
+//     trocco::result<trocco::job> done = trocco::sync_wait(client.run_and_wait({.job_definition_id = 42}));
+//
+// Needs libcurl 7.68 or newer; link with libcurl and threads (pkg-config / Meson dependency `trocco-curl`).
+#pragma once
+
+#include "curl/global_init.hpp"
+#include "curl/transport.hpp"
