@@ -99,7 +99,9 @@ public:
             pos += 10;
         }
         constexpr std::string_view cut_mark = "...";
-        if (text.size() >= cut_mark.size() && std::string_view(text).substr(text.size() - cut_mark.size()) == cut_mark) {
+        const bool cut = text.size() >= cut_mark.size() &&
+                         text.compare(text.size() - cut_mark.size(), cut_mark.size(), cut_mark) == 0;
+        if (cut) {
             const std::size_t end = text.size() - cut_mark.size();
             for (std::size_t n = std::min(api_key_.size() - 1, end); n >= 4; --n) {
                 if (text.compare(end - n, n, api_key_, 0, n) == 0) {
