@@ -12,15 +12,17 @@
 //   h.destroy_transport_after(d) destroys the transport `d` after now (asio: from the io_context during the next
 //                                join(); curl: here, from this thread), with whatever is in flight.
 //
-// asio_harness: an io_context run by the test's thread; tasks start through trocco::asio::async_run and complete
-// on that thread. curl_harness: run() is trocco::sync_wait; spawned tasks start with trocco::detail::start_detached
-// on the test's thread and complete on the transport's worker thread, so their results are handed over under a
-// mutex. The fake trocco server runs on a thread of its own, so both talk to it over loopback.
+// asio_harness: an io_context run by the test's thread (plus more with transport_config::completion_threads);
+// tasks start through trocco::asio::async_run and complete on the io_context's threads. curl_harness: run() is
+// trocco::sync_wait; spawned tasks start with trocco::detail::start_detached on the test's thread and complete on
+// the transport's worker thread (or, with completion_threads, on a pool fed by transport_options::post), so their
+// results are handed over under a mutex. The fake trocco server runs on a thread of its own (its owned
+// io_context), so both transports talk to it over loopback.
 #pragma once
 
 #include <utility>  // before Boost 1.74's asio headers, which use std::exchange without including it
 
-#include <stdlib.h>  // mkstemp, setenv
+#include <stdlib.h>  // mkstemp, getenv
 #include <unistd.h>  // close, write
 
 #include <algorithm>
@@ -30,6 +32,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <exception>
 #include <functional>

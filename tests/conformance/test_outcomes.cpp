@@ -3,6 +3,7 @@
 #include "harness.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 namespace conformance {
 namespace {

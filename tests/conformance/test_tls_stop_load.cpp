@@ -3,6 +3,7 @@
 #include "harness.hpp"
 
 #include <atomic>
+#include <type_traits>
 
 namespace conformance {
 namespace {
