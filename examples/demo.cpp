@@ -51,7 +51,7 @@ trocco::task<int> run_demo(demo_client* client) {
     std::printf("[%6.2f s] transfer job %lld succeeded\n\n", seconds_since_start(), static_cast<long long>(job->id));
 
     // Workflow 7 is scripted to fail once and be retried automatically: the wait does not stop at that error.
-    trocco::run_pipeline_job_request workflow{.pipeline_definition_id = 7};
+    trocco::run_workflow_request workflow{.workflow_definition_id = 7};
     std::printf("[%6.2f s] starting workflow definition 7 (it errors once, then retries)\n", seconds_since_start());
     auto pipeline = co_await client->run_and_wait(std::move(workflow), demo_wait_options());
     if (!pipeline) {
@@ -71,7 +71,7 @@ int main() {
     server_options.api_key = "demo-api-key";
     server_options.status_duration = std::chrono::milliseconds{400};
     trocco::testing::fake_server server{io.get_executor(), server_options};
-    server.set_pipeline_outcome(7, trocco::testing::scripted_outcome::error_then_retry);
+    server.set_workflow_outcome(7, trocco::testing::scripted_outcome::error_then_retry);
     std::printf("fake trocco server at %s\n", server.base_url().c_str());
 
     trocco::asio::transport transport{io.get_executor()};

@@ -34,7 +34,7 @@ trocco::task<int> nightly_load(trocco::client<Transport>* client, std::string da
             std::printf("job %lld finished as %s\n", static_cast<long long>(*e.job_id()), e.last_job()->raw_status.c_str());
             co_return 1;
         case trocco::errc::wait_timeout:   // still running on trocco: e.job_id() tells which job to look at
-        case trocco::errc::cancelled:
+        case trocco::errc::canceled:
             std::printf("stopped waiting; job %lld may still be running\n", static_cast<long long>(*e.job_id()));
             co_return 2;
         case trocco::errc::outcome_unknown:  // the trigger may or may not have started a job: do not rerun blindly

@@ -61,10 +61,10 @@ struct job_kind<job> {
 };
 
 template <>
-struct job_kind<pipeline_job> {
+struct job_kind<workflow_job> {
     static constexpr std::string_view name = "workflow job";
-    static result<http_request> get(const request_builder& b, std::int64_t id) { return b.get_pipeline_job(id); }
-    static result<pipeline_job> parse(const http_response& r) { return parse_pipeline_job_response(r); }
+    static result<http_request> get(const request_builder& b, std::int64_t id) { return b.get_workflow_job(id); }
+    static result<workflow_job> parse(const http_response& r) { return parse_workflow_job_response(r); }
 };
 
 /// A thread-safe generator of uniform doubles in [0, 1): splitmix64 over an atomic counter.
@@ -117,7 +117,7 @@ public:
     /// Errors: invalid_argument; the API's errors (unauthorized, forbidden, not_found, bad_request,
     /// rate_limited after retries); connect_failed (after retries: no job was started); outcome_unknown (the
     /// request may have reached trocco: a job may or may not have been started; do not blindly rerun), carrying
-    /// definition_id() and trigger_time(); cancelled.
+    /// definition_id() and trigger_time(); canceled.
     /// Never sends the POST a second time once it may have reached the server.
     task<result<job>> run_job(run_job_request request, std::stop_token stop = {}) {
         auto built = builder_ ? builder_->run_job(request) : result<http_request>(builder_.error());
@@ -126,10 +126,10 @@ public:
     }
 
     /// Starts a workflow. Result and errors as for run_job.
-    task<result<pipeline_job>> run_pipeline_job(run_pipeline_job_request request, std::stop_token stop = {}) {
-        auto built = builder_ ? builder_->run_pipeline_job(request) : result<http_request>(builder_.error());
+    task<result<workflow_job>> run_workflow(run_workflow_request request, std::stop_token stop = {}) {
+        auto built = builder_ ? builder_->run_workflow(request) : result<http_request>(builder_.error());
         auto outcome =
-            co_await trigger<pipeline_job>(std::move(built), request.pipeline_definition_id, std::nullopt, stop);
+            co_await trigger<workflow_job>(std::move(built), request.workflow_definition_id, std::nullopt, stop);
         co_return redact(std::move(outcome));
     }
 
@@ -140,8 +140,8 @@ public:
     }
 
     /// Reads a workflow job once.
-    task<result<pipeline_job>> get_pipeline_job(std::int64_t pipeline_job_id, std::stop_token stop = {}) {
-        auto outcome = co_await fetch<pipeline_job>(pipeline_job_id, std::nullopt, stop);
+    task<result<workflow_job>> get_workflow_job(std::int64_t workflow_job_id, std::stop_token stop = {}) {
+        auto outcome = co_await fetch<workflow_job>(workflow_job_id, std::nullopt, stop);
         co_return redact(std::move(outcome));
     }
 
@@ -150,7 +150,7 @@ public:
     /// Errors: those of run_job, before a job id is known; afterwards every error carries job_id():
     ///   job_failed / job_canceled / job_skipped - the job ended so; last_job() is the final job;
     ///   wait_timeout - options.timeout passed; last_job() is the last job seen; it keeps running on trocco;
-    ///   cancelled - options.stop_token was triggered; the job keeps running on trocco;
+    ///   canceled - options.stop_token was triggered; the job keeps running on trocco;
     ///   unauthorized, forbidden, not_found, server_error, connect_failed, transport_failure, protocol_error -
     ///   polling failed (after the retry policy's retries); the job may still be running.
     /// Resumes on the transport's completion context. Stop it with options.stop_token; trocco has no API to
@@ -163,9 +163,9 @@ public:
 
     /// Starts a workflow and waits until it finishes; as run_and_wait for transfer jobs. A workflow's `error`
     /// is final only once confirmed (wait_options::error_confirmations), since an automatic retry may follow.
-    task<result<pipeline_job>> run_and_wait(run_pipeline_job_request request, wait_options options = {}) {
-        auto built = builder_ ? builder_->run_pipeline_job(request) : result<http_request>(builder_.error());
-        auto outcome = co_await trigger_and_wait<pipeline_job>(std::move(built), request.pipeline_definition_id,
+    task<result<workflow_job>> run_and_wait(run_workflow_request request, wait_options options = {}) {
+        auto built = builder_ ? builder_->run_workflow(request) : result<http_request>(builder_.error());
+        auto outcome = co_await trigger_and_wait<workflow_job>(std::move(built), request.workflow_definition_id,
                                                                std::move(options));
         co_return redact(std::move(outcome));
     }
@@ -178,8 +178,8 @@ public:
     }
 
     /// Re-attaches to a workflow job; as wait_job.
-    task<result<pipeline_job>> wait_pipeline_job(std::int64_t pipeline_job_id, wait_options options = {}) {
-        auto outcome = co_await attach_and_wait<pipeline_job>(pipeline_job_id, std::move(options));
+    task<result<workflow_job>> wait_workflow_job(std::int64_t workflow_job_id, wait_options options = {}) {
+        auto outcome = co_await attach_and_wait<workflow_job>(workflow_job_id, std::move(options));
         co_return redact(std::move(outcome));
     }
 
@@ -206,18 +206,18 @@ private:
         return std::move(e).with_message(std::move(clean));
     }
 
-    static error cancelled_error() { return error{errc::cancelled, "stopped before the request was sent"}; }
+    static error canceled_error() { return error{errc::canceled, "stopped before the request was sent"}; }
 
     /// Sends one request, retried according to the retry policy and bounded by `deadline`. Returns the last
     /// answer (any status) or the last transport error.
     task<result<http_response>> send_with_retries(http_request request, request_kind kind, deadline_type deadline,
                                                   std::stop_token stop) {
         for (int attempt = 1;; ++attempt) {
-            if (stop.stop_requested()) co_return cancelled_error();
+            if (stop.stop_requested()) co_return canceled_error();
             auto outcome = co_await transport_.send(request, stop);
-            // A cancelled send ends here, before the transport is touched again: a transport being destroyed
+            // A canceled send ends here, before the transport is touched again: a transport being destroyed
             // cancels its operations, and the client must not call into it afterwards.
-            if (!outcome && outcome.error().kind() == errc::cancelled) co_return outcome;
+            if (!outcome && outcome.error().kind() == errc::canceled) co_return outcome;
             const auto decision = decide_retry(retry_, kind, outcome, attempt, detail::system_now(transport_), random());
             if (!decision.retry) co_return outcome;
             if (deadline && transport_.now() + decision.delay > *deadline) co_return outcome;
@@ -250,8 +250,8 @@ private:
                 return error{errc::outcome_unknown, "the trigger request failed after it may have reached trocco (" +
                                                         e.message() + "): " + std::string(unknown)};
             }
-            if (e.kind() == errc::cancelled && !stopped_before) {
-                return error{errc::cancelled,
+            if (e.kind() == errc::canceled && !stopped_before) {
+                return error{errc::canceled,
                              "stopped while the trigger request was in flight: " + std::string(unknown)};
             }
             return std::move(outcome).error();
@@ -309,7 +309,7 @@ private:
     static result<void> check_options(const wait_options& options) {
         if (options.on_status_change && !options.on_status_change.template accepts<Job>()) {
             return error{errc::invalid_argument, "wait_options.on_status_change does not accept a trocco::" +
-                                                     std::string(std::is_same_v<Job, job> ? "job" : "pipeline_job")};
+                                                     std::string(std::is_same_v<Job, job> ? "job" : "workflow_job")};
         }
         if (options.timeout <= std::chrono::milliseconds{0}) {
             return error{errc::invalid_argument, "wait_options.timeout must be positive"};
@@ -345,7 +345,7 @@ private:
         for (;;) {
             std::chrono::milliseconds delay{0};
             if (seen && is_terminal(seen->status)) {
-                const bool confirm = std::is_same_v<Job, pipeline_job> && seen->status == job_status::error &&
+                const bool confirm = std::is_same_v<Job, workflow_job> && seen->status == job_status::error &&
                                      confirmations < options.error_confirmations;
                 if (!confirm) co_return finished(std::move(*seen), what);
                 ++confirmations;
@@ -372,7 +372,7 @@ private:
                 const bool not_visible_yet = fetched.error().kind() == errc::not_found && not_found_until &&
                                              transport_.now() < *not_found_until;
                 if (not_visible_yet) continue;
-                if (fetched.error().kind() == errc::cancelled) {
+                if (fetched.error().kind() == errc::canceled) {
                     co_return with_context(stopped_error(std::move(fetched).error(), what));
                 }
                 co_return with_context(std::move(fetched).error().prefix_message("polling " + what + ": "));
@@ -414,8 +414,8 @@ private:
     }
 
     static error stopped_error(error e, const std::string& what) {
-        if (e.kind() != errc::cancelled) return e;
-        return error{errc::cancelled, "wait for " + what + " stopped; the job may still be running on trocco"};
+        if (e.kind() != errc::canceled) return e;
+        return error{errc::canceled, "wait for " + what + " stopped; the job may still be running on trocco"};
     }
 
     Transport& transport_;

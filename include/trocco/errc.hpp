@@ -9,6 +9,8 @@
 
 namespace trocco {
 
+/// The two "canceled" codes are deliberately apart and spelled as trocco and std::errc::operation_canceled spell
+/// it: `canceled` is about this program (the caller stopped waiting), `job_canceled` about the job on trocco.
 enum class errc {
     // 0 is reserved for success, as std::error_code requires.
     invalid_argument = 1,  // an input was rejected before anything was sent
@@ -24,9 +26,10 @@ enum class errc {
     transport_failure,     // the request may have reached the server (reset, timeout while reading, ...)
     outcome_unknown,       // a job-starting POST may or may not have started a job: do not blindly rerun
     wait_timeout,          // the wait gave up; the job may still be running on trocco
-    cancelled,             // the caller asked to stop; the job may still be running on trocco
+    canceled,              // the caller stopped the operation (its std::stop_token, or the transport was destroyed);
+                           // a job already started keeps running on trocco (not job_canceled, below)
     job_failed,            // the job ended in `error`
-    job_canceled,          // the job ended in `canceled`
+    job_canceled,          // trocco reports the job itself as `canceled` (someone canceled it on trocco)
     job_skipped,           // the job ended in `skipped`
 };
 
@@ -46,7 +49,7 @@ inline const char* to_string(errc e) noexcept {
         case errc::transport_failure: return "transport_failure";
         case errc::outcome_unknown: return "outcome_unknown";
         case errc::wait_timeout: return "wait_timeout";
-        case errc::cancelled: return "cancelled";
+        case errc::canceled: return "canceled";
         case errc::job_failed: return "job_failed";
         case errc::job_canceled: return "job_canceled";
         case errc::job_skipped: return "job_skipped";

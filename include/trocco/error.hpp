@@ -3,28 +3,43 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "errc.hpp"
 #include "job.hpp"
 
 namespace trocco {
 
+namespace detail {
+
+/// The context an error carries only sometimes: kept behind one pointer so that an error (and so every
+/// result<T>) stays small, and shared (immutable once attached) so that copying an error is cheap.
+struct error_context {
+    std::optional<std::int64_t> definition_id;
+    std::optional<std::chrono::system_clock::time_point> trigger_time;
+    std::variant<std::monostate, job, workflow_job> last_job;
+    std::vector<std::int64_t> candidate_job_ids;
+};
+
+}  // namespace detail
+
 /// An error value. Besides the code and a human message it carries, where known, the HTTP status, the id of
 /// the job the operation concerned (so a failed wait can be re-attached or reported), the definition id and the
-/// trigger time of a job-starting request (for `outcome_unknown`), and the last job seen (for `job_failed`,
-/// `wait_timeout`, ...). Messages never contain the API key.
+/// trigger time of a job-starting request (for `outcome_unknown`), the last job seen (for `job_failed`,
+/// `wait_timeout`, ...), and whether the request may have reached the server. Messages never contain the API key.
 ///
 /// Third-party transports build these too: `trocco::error{trocco::errc::connect_failed, "connection refused"}`.
 class error {
 public:
     error(errc code, std::string message, int http_status = 0)
-        : code_(code), message_(std::move(message)), http_status_(http_status) {}
+        : message_(std::move(message)), http_status_(http_status), code_(code) {}
 
     /// The code in the `trocco` category; compare with `== trocco::errc::not_found`.
     std::error_code code() const noexcept { return make_error_code(code_); }
@@ -35,32 +50,60 @@ public:
     /// The server's message for an HTTP error (Japanese text kept intact), else a description of the failure.
     const std::string& message() const noexcept { return message_; }
 
+    /// Whether the request this error is about may have reached the server, so that a job-starting request may
+    /// have started a job. False only when it is known that no byte of it left this process: always for
+    /// errc::invalid_argument and errc::connect_failed, and for errc::canceled when the stop came before the
+    /// request was sent (a transport says so with with_nothing_sent()). True for everything else, HTTP errors
+    /// included (the server read the request and answered).
+    bool may_have_reached_server() const noexcept {
+        return !(nothing_sent_ || code_ == errc::invalid_argument || code_ == errc::connect_failed);
+    }
+
     /// The id of the job (transfer or workflow) this error concerns, once one is known.
     std::optional<std::int64_t> job_id() const noexcept { return job_id_; }
     /// The transfer or workflow definition id of a run request, when the error concerns one.
-    std::optional<std::int64_t> definition_id() const noexcept { return definition_id_; }
+    std::optional<std::int64_t> definition_id() const noexcept {
+        return context_ ? context_->definition_id : std::nullopt;
+    }
     /// When a job-starting request was sent (for `outcome_unknown`: look for a job created around then).
-    std::optional<std::chrono::system_clock::time_point> trigger_time() const noexcept { return trigger_time_; }
+    std::optional<std::chrono::system_clock::time_point> trigger_time() const noexcept {
+        return context_ ? context_->trigger_time : std::nullopt;
+    }
     /// The last transfer job seen, or nullptr (set by a failed or timed-out wait on a transfer job).
-    const trocco::job* last_job() const noexcept { return std::get_if<trocco::job>(&last_job_); }
+    const trocco::job* last_job() const noexcept { return context_ ? std::get_if<trocco::job>(&context_->last_job) : nullptr; }
     /// The last workflow job seen, or nullptr.
-    const trocco::pipeline_job* last_pipeline_job() const noexcept {
-        return std::get_if<trocco::pipeline_job>(&last_job_);
+    const trocco::workflow_job* last_workflow_job() const noexcept {
+        return context_ ? std::get_if<trocco::workflow_job>(&context_->last_job) : nullptr;
+    }
+    /// For `outcome_unknown` after a reconciliation that found several jobs created around the trigger: their ids.
+    const std::vector<std::int64_t>& candidate_job_ids() const noexcept {
+        static const std::vector<std::int64_t> none;
+        return context_ ? context_->candidate_job_ids : none;
     }
 
     error& with_job_id(std::int64_t id) & noexcept { job_id_ = id; return *this; }
     error&& with_job_id(std::int64_t id) && noexcept { return std::move(with_job_id(id)); }
-    error& with_definition_id(std::int64_t id) & noexcept { definition_id_ = id; return *this; }
-    error&& with_definition_id(std::int64_t id) && noexcept { return std::move(with_definition_id(id)); }
-    error& with_trigger_time(std::chrono::system_clock::time_point t) & noexcept { trigger_time_ = t; return *this; }
-    error&& with_trigger_time(std::chrono::system_clock::time_point t) && noexcept {
+    /// Marks that no byte of the request left this process (see may_have_reached_server()).
+    error& with_nothing_sent() & noexcept { nothing_sent_ = true; return *this; }
+    error&& with_nothing_sent() && noexcept { return std::move(with_nothing_sent()); }
+    error& with_definition_id(std::int64_t id) & { edit().definition_id = id; return *this; }
+    error&& with_definition_id(std::int64_t id) && { return std::move(with_definition_id(id)); }
+    error& with_trigger_time(std::chrono::system_clock::time_point t) & { edit().trigger_time = t; return *this; }
+    error&& with_trigger_time(std::chrono::system_clock::time_point t) && {
         return std::move(with_trigger_time(t));
     }
     /// Attaches the last job seen; also sets job_id() from it.
-    error& with_last_job(trocco::job j) & { job_id_ = j.id; last_job_ = std::move(j); return *this; }
+    error& with_last_job(trocco::job j) & { job_id_ = j.id; edit().last_job = std::move(j); return *this; }
     error&& with_last_job(trocco::job j) && { return std::move(with_last_job(std::move(j))); }
-    error& with_last_job(trocco::pipeline_job j) & { job_id_ = j.id; last_job_ = std::move(j); return *this; }
-    error&& with_last_job(trocco::pipeline_job j) && { return std::move(with_last_job(std::move(j))); }
+    error& with_last_job(trocco::workflow_job j) & { job_id_ = j.id; edit().last_job = std::move(j); return *this; }
+    error&& with_last_job(trocco::workflow_job j) && { return std::move(with_last_job(std::move(j))); }
+    error& with_candidate_job_ids(std::vector<std::int64_t> ids) & {
+        edit().candidate_job_ids = std::move(ids);
+        return *this;
+    }
+    error&& with_candidate_job_ids(std::vector<std::int64_t> ids) && {
+        return std::move(with_candidate_job_ids(std::move(ids)));
+    }
     /// Replaces the message (e.g. with a redacted copy), keeping everything else.
     error& with_message(std::string message) & { message_ = std::move(message); return *this; }
     error&& with_message(std::string message) && { return std::move(with_message(std::move(message))); }
@@ -74,19 +117,31 @@ public:
         if (http_status_ != 0) text += " (HTTP " + std::to_string(http_status_) + ")";
         text += ": ";
         text += message_;
-        if (job_id_) text += " [job " + std::to_string(*job_id_) + "]";
-        if (definition_id_ && !job_id_) text += " [definition " + std::to_string(*definition_id_) + "]";
+        if (job_id_) {
+            text += " [job " + std::to_string(*job_id_) + "]";
+        } else if (const auto definition = definition_id()) {
+            text += " [definition " + std::to_string(*definition) + "]";
+        }
         return text;
     }
 
 private:
-    errc code_;
+    /// The context, copied first when another error shares it (errors are values).
+    detail::error_context& edit() {
+        if (!context_) {
+            context_ = std::make_shared<detail::error_context>();
+        } else if (context_.use_count() > 1) {
+            context_ = std::make_shared<detail::error_context>(*context_);
+        }
+        return *context_;
+    }
+
     std::string message_;
-    int http_status_ = 0;
     std::optional<std::int64_t> job_id_;
-    std::optional<std::int64_t> definition_id_;
-    std::optional<std::chrono::system_clock::time_point> trigger_time_;
-    std::variant<std::monostate, trocco::job, trocco::pipeline_job> last_job_;
+    std::shared_ptr<detail::error_context> context_;
+    int http_status_ = 0;
+    errc code_;
+    bool nothing_sent_ = false;
 };
 
 }  // namespace trocco

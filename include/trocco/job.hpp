@@ -1,4 +1,4 @@
-// trocco/job.hpp - the response models: a transfer job and a workflow (pipeline) job.
+// trocco/job.hpp - the response models: a transfer job and a workflow job (trocco's wire name: pipeline job).
 #pragma once
 
 #include <cstdint>
@@ -27,9 +27,9 @@ struct job {
 
 /// A workflow job, as returned by POST /api/pipeline_jobs and GET /api/pipeline_jobs/{id}. `name` is the
 /// workflow definition's name (the API calls it `name`, not `pipeline_definition_name`).
-struct pipeline_job {
+struct workflow_job {
     std::int64_t id = 0;
-    std::int64_t pipeline_definition_id = 0;
+    std::int64_t workflow_definition_id = 0;  // the wire calls it pipeline_definition_id
     std::string name;                     // empty when the API leaves it out
     job_status status = job_status::unknown;
     std::string raw_status;
@@ -40,7 +40,7 @@ struct pipeline_job {
     // documented (an RFC 3339 timestamp or a "YYYY-MM-DD HH:MM:SS" context_time), so it is not reinterpreted.
     std::optional<std::string> context_time;
 
-    friend bool operator==(const pipeline_job&, const pipeline_job&) = default;
+    friend bool operator==(const workflow_job&, const workflow_job&) = default;
 };
 
 }  // namespace trocco

@@ -72,18 +72,18 @@ public:
     result<http_request> get_job(std::int64_t job_id) const { return make_get("/api/jobs/", job_id, "job_id"); }
 
     /// POST {base}/api/pipeline_jobs?pipeline_definition_id=N with a JSON body of the set fields.
-    result<http_request> run_pipeline_job(const run_pipeline_job_request& request) const {
-        if (auto ok = check_id(request.pipeline_definition_id, "pipeline_definition_id"); !ok) {
+    result<http_request> run_workflow(const run_workflow_request& request) const {
+        if (auto ok = check_id(request.workflow_definition_id, "workflow_definition_id"); !ok) {
             return std::move(ok).error();
         }
         if (auto ok = check_run_options(request.context_time, request.time_zone); !ok) return std::move(ok).error();
-        return make_post("/api/pipeline_jobs?pipeline_definition_id=" + std::to_string(request.pipeline_definition_id),
+        return make_post("/api/pipeline_jobs?pipeline_definition_id=" + std::to_string(request.workflow_definition_id),
                          run_options_json(request.context_time, request.time_zone).dump());
     }
 
     /// GET {base}/api/pipeline_jobs/{id}
-    result<http_request> get_pipeline_job(std::int64_t pipeline_job_id) const {
-        return make_get("/api/pipeline_jobs/", pipeline_job_id, "pipeline_job_id");
+    result<http_request> get_workflow_job(std::int64_t workflow_job_id) const {
+        return make_get("/api/pipeline_jobs/", workflow_job_id, "workflow_job_id");
     }
 
     /// The base URL without trailing slashes.

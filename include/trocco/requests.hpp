@@ -27,10 +27,10 @@ struct run_job_request {
     std::vector<custom_variable> custom_variables = {};
 };
 
-/// Starts a workflow: `trocco::run_pipeline_job_request{.pipeline_definition_id = 7}`. The API documents no
+/// Starts a workflow: `trocco::run_workflow_request{.workflow_definition_id = 7}`. The API documents no
 /// custom variables for workflows.
-struct run_pipeline_job_request {
-    std::int64_t pipeline_definition_id = 0;  // required, > 0
+struct run_workflow_request {
+    std::int64_t workflow_definition_id = 0;  // required, > 0 (the wire calls it pipeline_definition_id)
     std::optional<std::string> context_time = std::nullopt;
     std::optional<std::string> time_zone = std::nullopt;
 };

@@ -122,10 +122,10 @@ inline result<job> parse_job_response(const http_response& response) {
 
 /// A workflow job from a POST /api/pipeline_jobs or GET /api/pipeline_jobs/{id} answer; rules as for
 /// parse_job_response, with `id`, `pipeline_definition_id` and `status` required.
-inline result<pipeline_job> parse_pipeline_job_response(const http_response& response) {
-    return detail::parse_job_like<pipeline_job>(
-        response, "workflow job response", [](detail::json_fields& f, pipeline_job& j) {
-            j.pipeline_definition_id = f.required_id("pipeline_definition_id").value_or(0);
+inline result<workflow_job> parse_workflow_job_response(const http_response& response) {
+    return detail::parse_job_like<workflow_job>(
+        response, "workflow job response", [](detail::json_fields& f, workflow_job& j) {
+            j.workflow_definition_id = f.required_id("pipeline_definition_id").value_or(0);
             j.name = f.optional_string("name").value_or("");
             j.context_time = f.optional_string("context_time");
         });

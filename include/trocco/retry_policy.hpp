@@ -72,7 +72,7 @@ struct retry_decision {
 /// - transport_failure: retry a read; never a trigger (the client reports outcome_unknown);
 /// - HTTP 429: retry, for any kind (the rate limiter rejected it: no job was started);
 /// - HTTP 408, 500, 502, 503, 504: retry a read; never a trigger (it may have started a job);
-/// - anything else (4xx, cancelled, protocol errors): no retry.
+/// - anything else (4xx, canceled, protocol errors): no retry.
 /// The delay is what the server asked for (Retry-After; X-Rate-Limit-Reset on 429, plus up to initial_backoff
 /// of jitter so waiters sharing an account do not all wake in the same instant), else full-jitter backoff.
 /// A server wait longer than max_server_wait ends the retries.

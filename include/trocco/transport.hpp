@@ -13,13 +13,13 @@
 //         errc::transport_failure  the request may have reached the server (reset while writing or reading,
 //                                  read timeout, malformed or oversized response): the client never resends
 //                                  a job-starting POST after this.
-//         errc::cancelled          `stop` was requested; the transport gives up promptly.
+//         errc::canceled          `stop` was requested; the transport gives up promptly.
 //       The transport must not resend a POST by itself once any byte of it may have left.
 //       The request is taken by value: the awaitable owns what it needs; the caller keeps nothing alive.
 //
 //   t.sleep_for(std::chrono::milliseconds delay, std::stop_token stop)
 //       -> an awaitable whose co_await gives trocco::result<void>: success after `delay` (measured on the clock
-//       of now()), or errc::cancelled promptly when `stop` is requested.
+//       of now()), or errc::canceled promptly when `stop` is requested.
 //
 //   t.now() -> std::chrono::steady_clock::time_point
 //       The transport's clock. Every deadline of the client is measured with it, so a test transport with a

@@ -40,47 +40,47 @@ inline std::chrono::milliseconds poll_delay(const poll_schedule& s, int poll, do
 }
 
 /// A status-change callback for either kind of job: built from anything callable with `const trocco::job&`,
-/// with `const trocco::pipeline_job&`, or with both (a generic lambda `[](const auto& j) {...}`).
+/// with `const trocco::workflow_job&`, or with both (a generic lambda `[](const auto& j) {...}`).
 class status_callback {
 public:
     status_callback() = default;
 
     template <class F>
-        requires(std::invocable<F&, const job&> || std::invocable<F&, const pipeline_job&>)
+        requires(std::invocable<F&, const job&> || std::invocable<F&, const workflow_job&>)
     status_callback(F f) {
-        if constexpr (std::invocable<F&, const job&> && std::invocable<F&, const pipeline_job&>) {
+        if constexpr (std::invocable<F&, const job&> && std::invocable<F&, const workflow_job&>) {
             on_job_ = f;
-            on_pipeline_job_ = std::move(f);
+            on_workflow_job_ = std::move(f);
         } else if constexpr (std::invocable<F&, const job&>) {
             on_job_ = std::move(f);
         } else {
-            on_pipeline_job_ = std::move(f);
+            on_workflow_job_ = std::move(f);
         }
     }
 
-    explicit operator bool() const noexcept { return on_job_ || on_pipeline_job_; }
-    /// Whether it can be called with a J (job or pipeline_job).
+    explicit operator bool() const noexcept { return on_job_ || on_workflow_job_; }
+    /// Whether it can be called with a J (job or workflow_job).
     template <class J>
     bool accepts() const noexcept {
         if constexpr (std::same_as<J, job>) {
             return static_cast<bool>(on_job_);
         } else {
-            return static_cast<bool>(on_pipeline_job_);
+            return static_cast<bool>(on_workflow_job_);
         }
     }
     void operator()(const job& j) const {
         if (on_job_) on_job_(j);
     }
-    void operator()(const pipeline_job& j) const {
-        if (on_pipeline_job_) on_pipeline_job_(j);
+    void operator()(const workflow_job& j) const {
+        if (on_workflow_job_) on_workflow_job_(j);
     }
 
 private:
     std::function<void(const job&)> on_job_;
-    std::function<void(const pipeline_job&)> on_pipeline_job_;
+    std::function<void(const workflow_job&)> on_workflow_job_;
 };
 
-/// How run_and_wait / wait_job / wait_pipeline_job wait. Every member has a default:
+/// How run_and_wait / wait_job / wait_workflow_job wait. Every member has a default:
 /// `client.run_and_wait(req, {.timeout = std::chrono::hours{2}})`.
 struct wait_options {
     poll_schedule poll = {};
@@ -91,7 +91,7 @@ struct wait_options {
     std::chrono::milliseconds timeout = std::chrono::hours{24};
 
     /// Right after a trigger, the new job may not be visible yet: a 404 within this time of the trigger's
-    /// answer is polled again instead of failing. Not applied to wait_job / wait_pipeline_job.
+    /// answer is polled again instead of failing. Not applied to wait_job / wait_workflow_job.
     std::chrono::milliseconds not_found_grace = std::chrono::seconds{60};
 
     /// Workflow jobs only. A workflow with automatic retries goes error -> retry_waiting -> queued; to tell that
@@ -101,16 +101,16 @@ struct wait_options {
     std::chrono::milliseconds error_confirmation_delay = std::chrono::seconds{10};
 
     /// Called with the new job's id once the trigger was answered, before the first poll, so that the caller can
-    /// persist it and re-attach with wait_job() after a crash. Not called by wait_job / wait_pipeline_job.
+    /// persist it and re-attach with wait_job() after a crash. Not called by wait_job / wait_workflow_job.
     std::function<void(std::int64_t job_id)> on_triggered = {};
 
     /// Called with the job on each change of status (the first status seen included), not on each poll.
     /// Unknown statuses are reported here too. Give a callable taking `const trocco::job&` for transfer jobs,
-    /// `const trocco::pipeline_job&` for workflow jobs, or a generic lambda for both; a wait whose job kind
+    /// `const trocco::workflow_job&` for workflow jobs, or a generic lambda for both; a wait whose job kind
     /// the callback does not take fails at once with errc::invalid_argument.
     status_callback on_status_change = {};
 
-    /// Stops the wait promptly (during a sleep or a request) with errc::cancelled. The job keeps running.
+    /// Stops the wait promptly (during a sleep or a request) with errc::canceled. The job keeps running.
     std::stop_token stop_token = {};
 };
 

@@ -104,7 +104,7 @@ TEST_CASE("asio: run_and_wait of transfer jobs and workflows reaches each outcom
         ++definition;
         INFO("outcome " << outcome_name(outcome));
         server.set_job_outcome(definition, outcome);
-        server.set_pipeline_outcome(definition, outcome);
+        server.set_workflow_outcome(definition, outcome);
         boost::asio::io_context io;
         trocco::asio::transport transport{io.get_executor()};
         asio_client client{transport, options_for(server)};
@@ -114,7 +114,7 @@ TEST_CASE("asio: run_and_wait of transfer jobs and workflows reaches each outcom
         wait.on_status_change = [&](const auto& j) { statuses.push_back(j.raw_status); };
         auto job = run_on(io, client.run_and_wait(trocco::run_job_request{.job_definition_id = definition}, wait));
         auto workflow =
-            run_on(io, client.run_and_wait(trocco::run_pipeline_job_request{.pipeline_definition_id = definition}, wait));
+            run_on(io, client.run_and_wait(trocco::run_workflow_request{.workflow_definition_id = definition}, wait));
 
         // A transfer job has no automatic retry: its first `error` is final.
         const auto expected_job = outcome == scripted_outcome::error_then_retry ? std::optional(errc::job_failed) : expected;
@@ -132,11 +132,11 @@ TEST_CASE("asio: run_and_wait of transfer jobs and workflows reaches each outcom
         if (expected) {
             REQUIRE_FALSE(workflow.has_value());
             CHECK(workflow.error().code() == *expected);
-            REQUIRE(workflow.error().last_pipeline_job() != nullptr);
+            REQUIRE(workflow.error().last_workflow_job() != nullptr);
         } else {
             REQUIRE(workflow.has_value());
             CHECK(workflow->status == trocco::job_status::succeeded);
-            CHECK(workflow->pipeline_definition_id == definition);
+            CHECK(workflow->workflow_definition_id == definition);
         }
         CHECK(statuses.front() == "queued");
         if (outcome == scripted_outcome::error_then_retry) {
@@ -399,7 +399,7 @@ TEST_CASE("asio: the stop token ends a send and a sleep promptly") {
         auto r = run_on(io, client.get_job(1, stop.get_token()));
         CHECK(std::chrono::steady_clock::now() - before < 2s);
         REQUIRE_FALSE(r.has_value());
-        CHECK(r.error().code() == errc::cancelled);
+        CHECK(r.error().code() == errc::canceled);
     }
     SECTION("during a sleep") {
         auto wait = fast_wait();
@@ -409,13 +409,13 @@ TEST_CASE("asio: the stop token ends a send and a sleep promptly") {
         auto r = run_on(io, client.run_and_wait(trocco::run_job_request{.job_definition_id = 1}, wait));
         CHECK(std::chrono::steady_clock::now() - before < 2s);
         REQUIRE_FALSE(r.has_value());
-        CHECK(r.error().code() == errc::cancelled);
+        CHECK(r.error().code() == errc::canceled);
         CHECK(r.error().job_id().has_value());
         CHECK(r.error().message().find("may still be running") != std::string::npos);
     }
 }
 
-TEST_CASE("asio: destroying the transport with requests in flight ends them with cancelled") {
+TEST_CASE("asio: destroying the transport with requests in flight ends them with canceled") {
     fake_server server{fast_server()};
     server.inject({.what = fault::kind::delay, .method = trocco::http_method::get, .times = -1, .delay = 5000ms});
     boost::asio::io_context io;
@@ -434,7 +434,7 @@ TEST_CASE("asio: destroying the transport with requests in flight ends them with
     for (const auto& r : results) {
         REQUIRE(r.has_value());
         REQUIRE_FALSE(r->has_value());
-        CHECK(r->error().code() == errc::cancelled);
+        CHECK(r->error().code() == errc::canceled);
     }
 }
 

@@ -280,13 +280,13 @@ TEST_CASE("fake_server: POST /api/pipeline_jobs answers a workflow job with name
     CHECK(j.at("started_at").is_null());
     CHECK(j.at("finished_at").is_null());
     CHECK(j.at("context_time") == "2019-11-18T00:00:00.000+09:00");
-    const auto parsed = trocco::parse_pipeline_job_response(r.response());
+    const auto parsed = trocco::parse_workflow_job_response(r.response());
     REQUIRE(parsed.has_value());
     CHECK(parsed->name == "fake_pipeline_definition_321");
     CHECK(parsed->context_time == std::optional<std::string>("2019-11-18T00:00:00.000+09:00"));
 
     const auto id = j.at("id").get<std::int64_t>();
-    CHECK(server.pipeline_job_ids() == std::vector<std::int64_t>{id});
+    CHECK(server.workflow_job_ids() == std::vector<std::int64_t>{id});
     CHECK(call(server, "GET", "/api/pipeline_jobs/" + std::to_string(id)).status == 200);
     // Transfer and workflow job ids are distinct: the wrong path is a 404.
     CHECK(call(server, "GET", "/api/jobs/" + std::to_string(id)).status == 404);
@@ -297,7 +297,7 @@ TEST_CASE("fake_server: POST /api/pipeline_jobs answers a workflow job with name
                             {.content_type = "application/json"});
         REQUIRE(u.status == 200);
         CHECK(u.json().at("context_time") == "2019-11-18T09:00:00.000+09:00");
-        const auto params = server.pipeline_job_run_parameters(u.json().at("id").get<std::int64_t>());
+        const auto params = server.workflow_job_run_parameters(u.json().at("id").get<std::int64_t>());
         REQUIRE(params.has_value());
         CHECK(params->time_zone == std::optional<std::string>("Etc/UTC"));
     }
@@ -392,7 +392,7 @@ TEST_CASE("fake_server: unknown paths and ids are 404, bad parameters 400/422", 
     bad("/api/jobs?job_definition_id=1", "custom_variables[][n%FFme]=x", "application/x-www-form-urlencoded", 400,
         "custom_variables");
     CHECK(server.job_ids().empty());
-    CHECK(server.pipeline_job_ids().empty());
+    CHECK(server.workflow_job_ids().empty());
 
     SECTION("the definition id may come in the body instead of the query") {
         const auto f = call(server, "POST", "/api/jobs", "job_definition_id=77", {.content_type = "application/x-www-form-urlencoded"});
@@ -475,7 +475,7 @@ TEST_CASE("fake_server: run parameters form-encoded as on trocco's API page are 
                             "context_time=2020-01-02 03:04:05");
         REQUIRE(r.status == 200);
         CHECK(r.json().at("context_time") == "2020-01-02T03:04:05.000+09:00");
-        const auto params = server.pipeline_job_run_parameters(r.json().at("id").get<std::int64_t>());
+        const auto params = server.workflow_job_run_parameters(r.json().at("id").get<std::int64_t>());
         REQUIRE(params.has_value());
         CHECK(params->context_time == std::optional<std::string>("2020-01-02 03:04:05"));
     }
@@ -519,7 +519,7 @@ TEST_CASE("fake_server: scripted outcomes per definition id", "[fake_server]") {
     server.set_job_outcome(2, scripted_outcome::error);
     server.set_job_outcome(3, scripted_outcome::canceled);
     server.set_job_outcome(4, scripted_outcome::skipped);
-    server.set_pipeline_outcome(5, scripted_outcome::error);
+    server.set_workflow_outcome(5, scripted_outcome::error);
     const std::vector<std::pair<std::int64_t, std::string>> cases{
         {1, "succeeded"}, {2, "error"}, {3, "canceled"}, {4, "skipped"}};
     for (const auto& [definition, expected] : cases) {
@@ -543,7 +543,7 @@ TEST_CASE("fake_server: scripted outcomes per definition id", "[fake_server]") {
 TEST_CASE("fake_server: a workflow scripted error_then_retry goes through retry_waiting to succeeded",
           "[fake_server]") {
     fake_server server(options_with_duration(200ms));
-    server.set_pipeline_outcome(7, scripted_outcome::error_then_retry);
+    server.set_workflow_outcome(7, scripted_outcome::error_then_retry);
     const auto r = call(server, "POST", "/api/pipeline_jobs?pipeline_definition_id=7");
     REQUIRE(r.status == 200);
     const auto path = "/api/pipeline_jobs/" + std::to_string(r.json().at("id").get<std::int64_t>());

@@ -16,7 +16,7 @@
 //   {"cmd":"requests"}  -> {"requests":[{"method","target","headers":[[name,value]...],"body"}...]}
 //   {"cmd":"job_params"|"pipeline_params","job_id":N}
 //                       -> {"params":{"context_time","time_zone","custom_variables":[{name,value}]}} (or null)
-//   {"cmd":"job_ids"|"pipeline_job_ids"} -> {"ids":[...]}
+//   {"cmd":"job_ids"|"workflow_job_ids"} -> {"ids":[...]}
 //   {"cmd":"pending_faults"} -> {"pending":N}
 //   {"cmd":"clear"}     -> clears faults and recorded requests
 //   {"cmd":"quit"}      -> stops the server and exits (so does the end of stdin)
@@ -100,7 +100,7 @@ json handle(trocco::testing::fake_server& server, const json& command, bool& qui
         if (cmd == "job_outcome") {
             server.set_job_outcome(id, *outcome);
         } else {
-            server.set_pipeline_outcome(id, *outcome);
+            server.set_workflow_outcome(id, *outcome);
         }
         return {{"ok", true}};
     }
@@ -109,7 +109,7 @@ json handle(trocco::testing::fake_server& server, const json& command, bool& qui
         if (cmd == "job_name") {
             server.set_job_definition_name(id, command.value("name", ""));
         } else {
-            server.set_pipeline_definition_name(id, command.value("name", ""));
+            server.set_workflow_definition_name(id, command.value("name", ""));
         }
         return {{"ok", true}};
     }
@@ -124,10 +124,10 @@ json handle(trocco::testing::fake_server& server, const json& command, bool& qui
     }
     if (cmd == "job_params") return {{"params", params_json(server.job_run_parameters(command.value("job_id", 0)))}};
     if (cmd == "pipeline_params") {
-        return {{"params", params_json(server.pipeline_job_run_parameters(command.value("job_id", 0)))}};
+        return {{"params", params_json(server.workflow_job_run_parameters(command.value("job_id", 0)))}};
     }
     if (cmd == "job_ids") return {{"ids", server.job_ids()}};
-    if (cmd == "pipeline_job_ids") return {{"ids", server.pipeline_job_ids()}};
+    if (cmd == "workflow_job_ids") return {{"ids", server.workflow_job_ids()}};
     if (cmd == "pending_faults") return {{"pending", server.pending_faults()}};
     if (cmd == "clear") {
         server.clear_faults();

@@ -91,8 +91,8 @@ class Server:
     def job_ids(self):
         return self.call(cmd="job_ids")["ids"]
 
-    def pipeline_job_ids(self):
-        return self.call(cmd="pipeline_job_ids")["ids"]
+    def workflow_job_ids(self):
+        return self.call(cmd="workflow_job_ids")["ids"]
 
     def clear(self):
         self.call(cmd="clear")
@@ -348,7 +348,7 @@ def test_run_without_wait(ctx):
     eq(r.code, 0, "exit code of an accepted workflow run", r)
     job = single_json(r)
     check_pipeline_json(job, r)
-    eq(job["id"], server.pipeline_job_ids()[-1], "the workflow job id", r)
+    eq(job["id"], server.workflow_job_ids()[-1], "the workflow job id", r)
     eq(job["status"], "queued", "status", r)
 
 
@@ -586,7 +586,7 @@ def test_wait_timeout_exit_7(ctx):
 
     r = trocco(["pipeline", "run", "7", "--wait", "--wait-timeout", "0.5", "--json"], server)
     eq(r.code, 7, "exit code of a workflow's wait timeout", r)
-    eq(single_json(r)["id"], server.pipeline_job_ids()[-1], "the workflow job id", r)
+    eq(single_json(r)["id"], server.workflow_job_ids()[-1], "the workflow job id", r)
 
 
 def test_outcome_unknown_exit_8(ctx):

@@ -330,8 +330,8 @@ TEST_CASE("run requests carry the command line's values") {
     CHECK_FALSE(bare.context_time.has_value());
     CHECK_FALSE(bare.time_zone.has_value());
     CHECK(bare.custom_variables.empty());
-    const auto pipeline = trocco::cli::make_run_pipeline_job_request(parsed({"pipeline", "run", "7", "--time-zone", "UTC"}));
-    CHECK(pipeline.pipeline_definition_id == 7);
+    const auto pipeline = trocco::cli::make_run_workflow_request(parsed({"pipeline", "run", "7", "--time-zone", "UTC"}));
+    CHECK(pipeline.workflow_definition_id == 7);
     CHECK(pipeline.time_zone == "UTC");
     CHECK_FALSE(pipeline.context_time.has_value());
 }

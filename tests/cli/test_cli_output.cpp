@@ -39,10 +39,10 @@ trocco::job finished_job() {
     return j;
 }
 
-trocco::pipeline_job queued_pipeline_job() {
-    trocco::pipeline_job j;
+trocco::workflow_job queued_pipeline_job() {
+    trocco::workflow_job j;
     j.id = 200001;
-    j.pipeline_definition_id = 7;
+    j.workflow_definition_id = 7;
     j.name = "daily";
     j.status = trocco::job_status::queued;
     j.raw_status = "queued";
@@ -155,7 +155,7 @@ TEST_CASE("every error kind has its exit code") {
     CHECK(code(errc::transport_failure) == 6);
     CHECK(code(errc::wait_timeout) == 7);
     CHECK(code(errc::outcome_unknown) == 8);
-    CHECK(code(errc::cancelled) == 130);
+    CHECK(code(errc::canceled) == 130);
 }
 
 TEST_CASE("the final report") {
@@ -189,13 +189,13 @@ TEST_CASE("the final report") {
         o.job = finished_job();
         CHECK(make_final_report(command(resource::job, action::run), o).out == "100001\n");
         command_outcome p;
-        p.pipeline_job = queued_pipeline_job();
+        p.workflow_job = queued_pipeline_job();
         CHECK(make_final_report(command(resource::pipeline, action::run), p).out == "200001\n");
         CHECK(make_final_report(command(resource::pipeline, action::run, true), p).out ==
               trocco::cli::json_line(queued_pipeline_job()));
     }
     SECTION("a wait timeout names the job to wait for again, exit 7") {
-        const auto o = trocco::cli::outcome_of(trocco::result<trocco::pipeline_job>(
+        const auto o = trocco::cli::outcome_of(trocco::result<trocco::workflow_job>(
             trocco::error{errc::wait_timeout, "gave up"}.with_last_job(queued_pipeline_job())));
         const auto r = make_final_report(command(resource::pipeline, action::wait, true), o);
         CHECK(r.exit_code == 7);
@@ -205,7 +205,7 @@ TEST_CASE("the final report") {
     }
     SECTION("interrupted: exit 130, the job keeps running") {
         const auto o = trocco::cli::outcome_of(
-            trocco::result<trocco::job>(trocco::error{errc::cancelled, "stopped"}.with_job_id(100001)));
+            trocco::result<trocco::job>(trocco::error{errc::canceled, "stopped"}.with_job_id(100001)));
         const auto r = make_final_report(command(resource::job, action::run, false, true), o);
         CHECK(r.exit_code == 130);
         CHECK(r.out.empty());
@@ -213,7 +213,7 @@ TEST_CASE("the final report") {
                               "100001"));
         const auto early = make_final_report(command(resource::job, action::get),
                                              trocco::cli::outcome_of(trocco::result<trocco::job>(
-                                                 trocco::error{errc::cancelled, "stopped"})));
+                                                 trocco::error{errc::canceled, "stopped"})));
         CHECK(early.exit_code == 130);
         CHECK(contains(early.err, "trocco: interrupted\n"));
     }

@@ -137,14 +137,14 @@ public:
     trocco::task<trocco::result<trocco::http_response>> send(trocco::http_request request, std::stop_token stop) {
         co_await timer{this, now_ + latency_};
         ++sends_;
-        if (stop.stop_requested()) co_return trocco::error{errc::cancelled, "event_loop_transport: cancelled"};
+        if (stop.stop_requested()) co_return trocco::error{errc::canceled, "event_loop_transport: canceled"};
         co_return server_(request);
     }
 
     trocco::task<trocco::result<void>> sleep_for(ms delay, std::stop_token stop) {
         sleeps_.push_back(delay);
         co_await timer{this, now_ + delay};
-        if (stop.stop_requested()) co_return trocco::error{errc::cancelled, "event_loop_transport: cancelled"};
+        if (stop.stop_requested()) co_return trocco::error{errc::canceled, "event_loop_transport: canceled"};
         co_return trocco::result<void>{};
     }
 

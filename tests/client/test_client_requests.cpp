@@ -1,4 +1,4 @@
-// client: the exact requests of run_job / get_job / run_pipeline_job / get_pipeline_job, invalid settings and
+// client: the exact requests of run_job / get_job / run_workflow / get_workflow_job, invalid settings and
 // inputs refused before anything is sent, and the API key kept out of every error message.
 #include <chrono>
 #include <functional>
@@ -89,7 +89,7 @@ TEST_CASE("get_job sends GET /api/jobs/{id}", "[client][requests]") {
     });
 }
 
-TEST_CASE("run_pipeline_job and get_pipeline_job send the workflow endpoints", "[client][requests]") {
+TEST_CASE("run_workflow and get_workflow_job send the workflow endpoints", "[client][requests]") {
     in_both_modes([](completion mode) {
         scripted_transport t{mode};
         t.respond(200, pipeline_json(30, "queued", 3));
@@ -97,18 +97,18 @@ TEST_CASE("run_pipeline_job and get_pipeline_job send the workflow endpoints", "
                        R"("context_time":"2026-01-01 00:00:00"})");
         t.respond(200, pipeline_json(31, "queued", 4));
         trocco::client c{t, options_with()};
-        const auto started = run_on(t, mode, c.run_pipeline_job({.pipeline_definition_id = 3}));
+        const auto started = run_on(t, mode, c.run_workflow({.workflow_definition_id = 3}));
         REQUIRE(started.has_value());
         CHECK(started->id == 30);
-        CHECK(started->pipeline_definition_id == 3);
+        CHECK(started->workflow_definition_id == 3);
         CHECK(started->name == "nightly");
-        const auto read = run_on(t, mode, c.get_pipeline_job(30));
+        const auto read = run_on(t, mode, c.get_workflow_job(30));
         REQUIRE(read.has_value());
         CHECK(read->status == trocco::job_status::succeeded);
         CHECK(read->context_time == std::optional<std::string>("2026-01-01 00:00:00"));
         const auto with_time = run_on(
             t, mode,
-            c.run_pipeline_job({.pipeline_definition_id = 4, .context_time = "2026-03-04 05:06:07", .time_zone = "Asia/Tokyo"}));
+            c.run_workflow({.workflow_definition_id = 4, .context_time = "2026-03-04 05:06:07", .time_zone = "Asia/Tokyo"}));
         REQUIRE(with_time.has_value());
 
         REQUIRE(t.requests().size() == 3);
@@ -172,12 +172,12 @@ std::vector<trocco::error> every_operation(scripted_transport& t, completion mod
     };
     add(run_on(t, mode, c.run_job({.job_definition_id = 42})));
     add(run_on(t, mode, c.get_job(7)));
-    add(run_on(t, mode, c.run_pipeline_job({.pipeline_definition_id = 3})));
-    add(run_on(t, mode, c.get_pipeline_job(7)));
+    add(run_on(t, mode, c.run_workflow({.workflow_definition_id = 3})));
+    add(run_on(t, mode, c.get_workflow_job(7)));
     add(run_on(t, mode, c.run_and_wait(trocco::run_job_request{.job_definition_id = 42})));
-    add(run_on(t, mode, c.run_and_wait(trocco::run_pipeline_job_request{.pipeline_definition_id = 3})));
+    add(run_on(t, mode, c.run_and_wait(trocco::run_workflow_request{.workflow_definition_id = 3})));
     add(run_on(t, mode, c.wait_job(7)));
-    add(run_on(t, mode, c.wait_pipeline_job(7)));
+    add(run_on(t, mode, c.wait_workflow_job(7)));
     return errors;
 }
 
@@ -237,11 +237,11 @@ TEST_CASE("invalid request fields are refused before anything is sent", "[client
             CAPTURE(r.error().to_string());
             CHECK(r.error().kind() == errc::invalid_argument);
         }
-        const std::vector<trocco::result<trocco::pipeline_job>> pipelines{
-            run_on(t, mode, c.run_pipeline_job({.pipeline_definition_id = 0})),
-            run_on(t, mode, c.run_pipeline_job({.pipeline_definition_id = 2, .context_time = "tomorrow"})),
-            run_on(t, mode, c.get_pipeline_job(-3)),
-            run_on(t, mode, c.run_and_wait(trocco::run_pipeline_job_request{.pipeline_definition_id = -1})),
+        const std::vector<trocco::result<trocco::workflow_job>> pipelines{
+            run_on(t, mode, c.run_workflow({.workflow_definition_id = 0})),
+            run_on(t, mode, c.run_workflow({.workflow_definition_id = 2, .context_time = "tomorrow"})),
+            run_on(t, mode, c.get_workflow_job(-3)),
+            run_on(t, mode, c.run_and_wait(trocco::run_workflow_request{.workflow_definition_id = -1})),
         };
         for (const auto& r : pipelines) {
             REQUIRE_FALSE(r.has_value());
@@ -289,7 +289,7 @@ TEST_CASE("the API key appears in no error message, even when the server echoes 
         t.respond(401, echo_body);
         check_failed_without_secret(run(c.run_job({.job_definition_id = 1})), errc::unauthorized);
         t.respond(403, R"({"error":"key tra_SECRET_abc123 may not run this"})");
-        check_failed_without_secret(run(c.run_pipeline_job({.pipeline_definition_id = 1})), errc::forbidden);
+        check_failed_without_secret(run(c.run_workflow({.workflow_definition_id = 1})), errc::forbidden);
         t.respond(422, R"({"message":"Validation failed","errors":[{"attribute":"api_key","message":"tra_SECRET_abc123 is wrong"}]})");
         check_failed_without_secret(run(c.run_job({.job_definition_id = 1})), errc::bad_request);
         t.respond(429, echo_body).respond(429, echo_body);
@@ -308,7 +308,7 @@ TEST_CASE("the API key appears in no error message, even when the server echoes 
         t.respond(404, echo_body);
         check_failed_without_secret(run(c.get_job(5)), errc::not_found);
         t.respond(503, echo_body).respond(503, echo_body);
-        check_failed_without_secret(run(c.get_pipeline_job(5)), errc::server_error);
+        check_failed_without_secret(run(c.get_workflow_job(5)), errc::server_error);
         t.respond(200, R"({"id":"tra_SECRET_abc123"})");
         check_failed_without_secret(run(c.get_job(5)), errc::protocol_error);
 
@@ -322,7 +322,7 @@ TEST_CASE("the API key appears in no error message, even when the server echoes 
         check_failed_without_secret(run(c.wait_job(7, {.timeout = 1s})), errc::wait_timeout);
         std::stop_source stop;
         stop.request_stop();
-        check_failed_without_secret(run(c.wait_job(7, {.stop_token = stop.get_token()})), errc::cancelled);
+        check_failed_without_secret(run(c.wait_job(7, {.stop_token = stop.get_token()})), errc::canceled);
         check_failed_without_secret(run(c.wait_job(7, {.timeout = 0s})), errc::invalid_argument);
 
         CHECK(t.remaining_steps() == 0);

@@ -140,7 +140,7 @@ TEST_CASE("retries: a 404 on a re-attached wait (no grace) fails with not_found 
         scripted_transport tp{mode};
         tp.respond(404, "");
         trocco::client cp{tp, options_with()};
-        const auto p = run_on(tp, mode, cp.wait_pipeline_job(70));
+        const auto p = run_on(tp, mode, cp.wait_workflow_job(70));
         REQUIRE_FALSE(p.has_value());
         CHECK(p.error().kind() == errc::not_found);
         CHECK(p.error().job_id() == 70);

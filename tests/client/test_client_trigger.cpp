@@ -12,7 +12,7 @@ namespace {
 using namespace client_test;
 using trocco::http_method;
 using trocco::job;
-using trocco::pipeline_job;
+using trocco::workflow_job;
 using trocco::result;
 
 const std::chrono::system_clock::time_point wall_start = std::chrono::sys_days{std::chrono::year{2026} / 1 / 1};
@@ -72,7 +72,7 @@ TEST_CASE("trigger: transport_failure on the POST is sent once and gives outcome
             t.fail(errc::transport_failure, "reset");
             t.respond(200, pipeline_json(7, "queued"));
             trocco::client c{t, options_with()};
-            const auto r = run_on(t, mode, c.run_and_wait(trocco::run_pipeline_job_request{.pipeline_definition_id = 3}));
+            const auto r = run_on(t, mode, c.run_and_wait(trocco::run_workflow_request{.workflow_definition_id = 3}));
             REQUIRE_FALSE(r.has_value());
             CHECK(r.error().kind() == errc::outcome_unknown);
             CHECK(r.error().definition_id() == 3);
@@ -108,7 +108,7 @@ TEST_CASE("trigger: connect_failed on every attempt gives connect_failed after m
         auto opts = options_with();
         opts.retry.max_attempts = 3;
         trocco::client c{t, opts};
-        const auto r = run_on(t, mode, c.run_pipeline_job({.pipeline_definition_id = 3}));
+        const auto r = run_on(t, mode, c.run_workflow({.workflow_definition_id = 3}));
         REQUIRE_FALSE(r.has_value());
         CHECK(r.error().kind() == errc::connect_failed);  // nothing was sent: no job was started
         CHECK(r.error().definition_id() == 3);
@@ -171,7 +171,7 @@ TEST_CASE("trigger: 500, 502, 503, 504 and 408 on the POST are not retried: outc
             scripted_transport tp{mode};
             tp.respond(status, "");
             trocco::client cp{tp, options_with()};
-            const auto p = run_on(tp, mode, cp.run_pipeline_job({.pipeline_definition_id = 3}));
+            const auto p = run_on(tp, mode, cp.run_workflow({.workflow_definition_id = 3}));
             REQUIRE_FALSE(p.has_value());
             CHECK(p.error().kind() == errc::outcome_unknown);
             CHECK(p.error().http_status() == status);
@@ -200,7 +200,7 @@ TEST_CASE("trigger: a 2xx answer with an unreadable body gives outcome_unknown",
         scripted_transport t{mode};
         t.respond(201, R"({"id":7,"job_definition_id":42})");
         trocco::client c{t, options_with()};
-        const auto p = run_on(t, mode, c.run_pipeline_job({.pipeline_definition_id = 3}));  // a job body, not a workflow's
+        const auto p = run_on(t, mode, c.run_workflow({.workflow_definition_id = 3}));  // a job body, not a workflow's
         REQUIRE_FALSE(p.has_value());
         CHECK(p.error().kind() == errc::outcome_unknown);
         CHECK(p.error().http_status() == 201);

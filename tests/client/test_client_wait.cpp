@@ -68,7 +68,7 @@ TEST_CASE("wait outcome: error, canceled, skipped give their errors with the fin
             CHECK(e.last_job()->status == fc.final_status);
             CHECK(e.last_job()->raw_status == fc.status);
             CHECK(e.last_job()->id == 7);
-            CHECK(e.last_pipeline_job() == nullptr);
+            CHECK(e.last_workflow_job() == nullptr);
             CHECK(contains(e.message(), "transfer job 7"));
             CHECK(t.requests().size() == 3);  // the end is final at once for a transfer job: no confirmation poll
             CHECK(t.remaining_steps() == 0);
@@ -213,7 +213,7 @@ TEST_CASE("timeout: the longest timeout a duration can hold is accepted", "[clie
     REQUIRE(again.has_value());
 }
 
-TEST_CASE("stop during a sleep (on_sleep hook) gives cancelled promptly, with the job id", "[client][wait][stop]") {
+TEST_CASE("stop during a sleep (on_sleep hook) gives canceled promptly, with the job id", "[client][wait][stop]") {
     in_both_modes([](completion mode) {
         scripted_transport t{mode};
         t.respond(200, job_json(7, "queued"));
@@ -226,16 +226,16 @@ TEST_CASE("stop during a sleep (on_sleep hook) gives cancelled promptly, with th
         trocco::client c{t, options_with()};
         const auto r = run_on(t, mode, c.run_and_wait({.job_definition_id = 42}, {.stop_token = stop.get_token()}));
         REQUIRE_FALSE(r.has_value());
-        CHECK(r.error().kind() == errc::cancelled);
+        CHECK(r.error().kind() == errc::canceled);
         CHECK(r.error().job_id() == 7);
         CHECK(contains(r.error().message(), "may still be running"));
         CHECK(t.requests().size() == 2);
         CHECK(t.sleeps().size() == 2);
-        CHECK(elapsed_ms(t) == 5000);  // the cancelled sleep took no time
+        CHECK(elapsed_ms(t) == 5000);  // the canceled sleep took no time
     });
 }
 
-TEST_CASE("stop while a deferred sleep is pending completes the wait as cancelled at once", "[client][wait][stop]") {
+TEST_CASE("stop while a deferred sleep is pending completes the wait as canceled at once", "[client][wait][stop]") {
     scripted_transport t{completion::deferred};
     t.respond(200, job_json(7, "queued"));
     trocco::client c{t, options_with()};
@@ -250,7 +250,7 @@ TEST_CASE("stop while a deferred sleep is pending completes the wait as cancelle
     REQUIRE(w.done());
     const auto r = w.take();
     REQUIRE_FALSE(r.has_value());
-    CHECK(r.error().kind() == errc::cancelled);
+    CHECK(r.error().kind() == errc::canceled);
     CHECK(r.error().job_id() == 7);
     CHECK(contains(r.error().message(), "may still be running"));
     CHECK(elapsed_ms(t) == 0);
@@ -258,7 +258,7 @@ TEST_CASE("stop while a deferred sleep is pending completes the wait as cancelle
     CHECK(t.pending() == 0);
 }
 
-TEST_CASE("stop during a send (on_send hook) gives cancelled promptly, with the job id", "[client][wait][stop]") {
+TEST_CASE("stop during a send (on_send hook) gives canceled promptly, with the job id", "[client][wait][stop]") {
     in_both_modes([](completion mode) {
         scripted_transport t{mode};
         std::stop_source stop;
@@ -268,7 +268,7 @@ TEST_CASE("stop during a send (on_send hook) gives cancelled promptly, with the 
         trocco::client c{t, options_with()};
         const auto r = run_on(t, mode, c.run_and_wait({.job_definition_id = 42}, {.stop_token = stop.get_token()}));
         REQUIRE_FALSE(r.has_value());
-        CHECK(r.error().kind() == errc::cancelled);
+        CHECK(r.error().kind() == errc::canceled);
         CHECK(r.error().job_id() == 7);
         REQUIRE(r.error().last_job() != nullptr);
         CHECK(r.error().last_job()->status == job_status::executing);
@@ -279,7 +279,7 @@ TEST_CASE("stop during a send (on_send hook) gives cancelled promptly, with the 
     });
 }
 
-TEST_CASE("stop while a deferred send is pending completes the wait as cancelled at once", "[client][wait][stop]") {
+TEST_CASE("stop while a deferred send is pending completes the wait as canceled at once", "[client][wait][stop]") {
     scripted_transport t{completion::deferred};
     t.respond(200, job_json(7, "queued"));
     t.with_latency(20s).respond(200, job_json(7, "executing"));
@@ -297,12 +297,12 @@ TEST_CASE("stop while a deferred send is pending completes the wait as cancelled
     REQUIRE(w.done());
     const auto r = w.take();
     REQUIRE_FALSE(r.has_value());
-    CHECK(r.error().kind() == errc::cancelled);
+    CHECK(r.error().kind() == errc::canceled);
     CHECK(r.error().job_id() == 7);
     CHECK(elapsed_ms(t) == 5000);
 }
 
-TEST_CASE("stop requested before the wait starts: cancelled, nothing sent", "[client][wait][stop]") {
+TEST_CASE("stop requested before the wait starts: canceled, nothing sent", "[client][wait][stop]") {
     in_both_modes([](completion mode) {
         scripted_transport t{mode};
         t.respond(200, job_json(7, "queued"));
@@ -315,25 +315,25 @@ TEST_CASE("stop requested before the wait starts: cancelled, nothing sent", "[cl
                                              {.on_triggered = [&](std::int64_t) { ++triggered; },
                                               .stop_token = stop.get_token()}));
         REQUIRE_FALSE(r.has_value());
-        CHECK(r.error().kind() == errc::cancelled);
+        CHECK(r.error().kind() == errc::canceled);
         CHECK(r.error().definition_id() == 42);
         CHECK_FALSE(r.error().job_id().has_value());
         CHECK(triggered == 0);
         const auto p = run_on(t, mode,
-                              c.run_and_wait(trocco::run_pipeline_job_request{.pipeline_definition_id = 3},
+                              c.run_and_wait(trocco::run_workflow_request{.workflow_definition_id = 3},
                                              {.stop_token = stop.get_token()}));
         REQUIRE_FALSE(p.has_value());
-        CHECK(p.error().kind() == errc::cancelled);
+        CHECK(p.error().kind() == errc::canceled);
         const auto attached = run_on(t, mode, c.wait_job(7, {.stop_token = stop.get_token()}));
         REQUIRE_FALSE(attached.has_value());
-        CHECK(attached.error().kind() == errc::cancelled);
+        CHECK(attached.error().kind() == errc::canceled);
         CHECK(attached.error().job_id() == 7);
         CHECK(t.requests().empty());
         CHECK(t.sleeps().empty());
     });
 }
 
-TEST_CASE("stop while the trigger is in flight: cancelled, the job may or may not have started", "[client][wait][stop]") {
+TEST_CASE("stop while the trigger is in flight: canceled, the job may or may not have started", "[client][wait][stop]") {
     in_both_modes([](completion mode) {
         scripted_transport t{mode};
         std::stop_source stop;
@@ -341,7 +341,7 @@ TEST_CASE("stop while the trigger is in flight: cancelled, the job may or may no
         trocco::client c{t, options_with()};
         const auto r = run_on(t, mode, c.run_and_wait({.job_definition_id = 42}, {.stop_token = stop.get_token()}));
         REQUIRE_FALSE(r.has_value());
-        CHECK(r.error().kind() == errc::cancelled);
+        CHECK(r.error().kind() == errc::canceled);
         CHECK(r.error().definition_id() == 42);
         CHECK(r.error().trigger_time().has_value());
         CHECK(contains(r.error().message(), "may or may not have been started"));
@@ -434,7 +434,7 @@ TEST_CASE("a generic status callback serves both job kinds", "[client][wait][cal
         const auto a = run_on(t, mode, c.run_and_wait({.job_definition_id = 42}, {.on_status_change = record}));
         REQUIRE(a.has_value());
         const auto b = run_on(t, mode,
-                              c.run_and_wait(trocco::run_pipeline_job_request{.pipeline_definition_id = 3},
+                              c.run_and_wait(trocco::run_workflow_request{.workflow_definition_id = 3},
                                              {.on_status_change = record}));
         REQUIRE(b.has_value());
         CHECK(seen == std::vector<std::string>{"7:queued", "7:succeeded", "9:queued", "9:succeeded"});
@@ -447,14 +447,14 @@ TEST_CASE("a status callback of the wrong job kind is refused before anything is
         trocco::client c{t, options_with()};
         int calls = 0;
         const auto job_only = [&calls](const job&) { ++calls; };
-        const auto pipeline_only = [&calls](const trocco::pipeline_job&) { ++calls; };
+        const auto pipeline_only = [&calls](const trocco::workflow_job&) { ++calls; };
         const auto p = run_on(t, mode,
-                              c.run_and_wait(trocco::run_pipeline_job_request{.pipeline_definition_id = 3},
+                              c.run_and_wait(trocco::run_workflow_request{.workflow_definition_id = 3},
                                              {.on_status_change = job_only}));
         REQUIRE_FALSE(p.has_value());
         CHECK(p.error().kind() == errc::invalid_argument);
         CHECK(contains(p.error().message(), "on_status_change"));
-        const auto wp = run_on(t, mode, c.wait_pipeline_job(5, {.on_status_change = job_only}));
+        const auto wp = run_on(t, mode, c.wait_workflow_job(5, {.on_status_change = job_only}));
         REQUIRE_FALSE(wp.has_value());
         CHECK(wp.error().kind() == errc::invalid_argument);
         const auto j = run_on(t, mode, c.run_and_wait({.job_definition_id = 42}, {.on_status_change = pipeline_only}));
@@ -483,7 +483,7 @@ TEST_CASE("invalid wait options are refused before anything is sent", "[client][
             const auto r = run_on(t, mode, c.run_and_wait({.job_definition_id = 42}, bad[i]));
             REQUIRE_FALSE(r.has_value());
             CHECK(r.error().kind() == errc::invalid_argument);
-            const auto w = run_on(t, mode, c.wait_pipeline_job(5, bad[i]));
+            const auto w = run_on(t, mode, c.wait_workflow_job(5, bad[i]));
             REQUIRE_FALSE(w.has_value());
             CHECK(w.error().kind() == errc::invalid_argument);
         }

@@ -13,8 +13,8 @@ namespace {
 using namespace client_test;
 using trocco::http_method;
 using trocco::job_status;
-using trocco::pipeline_job;
-using trocco::run_pipeline_job_request;
+using trocco::workflow_job;
+using trocco::run_workflow_request;
 
 }  // namespace
 
@@ -28,8 +28,8 @@ TEST_CASE("workflow: executing -> error -> retry_waiting -> executing -> succeed
         std::vector<std::string> seen;
         trocco::client c{t, options_with()};
         trocco::wait_options w;
-        w.on_status_change = [&](const pipeline_job& j) { seen.push_back(j.raw_status); };
-        const auto done = run_on(t, mode, c.run_and_wait(run_pipeline_job_request{.pipeline_definition_id = 3}, std::move(w)));
+        w.on_status_change = [&](const workflow_job& j) { seen.push_back(j.raw_status); };
+        const auto done = run_on(t, mode, c.run_and_wait(run_workflow_request{.workflow_definition_id = 3}, std::move(w)));
         REQUIRE(done.has_value());
         CHECK(done->id == 30);
         CHECK(done->status == job_status::succeeded);
@@ -56,13 +56,13 @@ TEST_CASE("workflow: a persistent error fails after exactly error_confirmations 
             trocco::wait_options w;
             w.error_confirmations = confirmations;
             w.error_confirmation_delay = 4s;
-            w.on_status_change = [&](const pipeline_job& j) { seen.push_back(j.raw_status); };
-            const auto r = run_on(t, mode, c.run_and_wait(run_pipeline_job_request{.pipeline_definition_id = 3}, std::move(w)));
+            w.on_status_change = [&](const workflow_job& j) { seen.push_back(j.raw_status); };
+            const auto r = run_on(t, mode, c.run_and_wait(run_workflow_request{.workflow_definition_id = 3}, std::move(w)));
             REQUIRE_FALSE(r.has_value());
             CHECK(r.error().kind() == errc::job_failed);
             CHECK(r.error().job_id() == 30);
-            REQUIRE(r.error().last_pipeline_job() != nullptr);
-            CHECK(r.error().last_pipeline_job()->status == job_status::error);
+            REQUIRE(r.error().last_workflow_job() != nullptr);
+            CHECK(r.error().last_workflow_job()->status == job_status::error);
             CHECK(r.error().last_job() == nullptr);
             CHECK(contains(r.error().message(), "workflow job 30"));
             // POST, the executing poll, the first error, then `confirmations` more.
@@ -82,7 +82,7 @@ TEST_CASE("workflow: the default of 2 confirmations, 10 s apart", "[client][work
         t.respond(200, pipeline_json(30, "executing"));
         for (int i = 0; i < 3; ++i) t.respond(200, pipeline_json(30, "error"));
         trocco::client c{t, options_with()};
-        const auto r = run_on(t, mode, c.run_and_wait(run_pipeline_job_request{.pipeline_definition_id = 3}));
+        const auto r = run_on(t, mode, c.run_and_wait(run_workflow_request{.workflow_definition_id = 3}));
         REQUIRE_FALSE(r.has_value());
         CHECK(r.error().kind() == errc::job_failed);
         CHECK(t.requests().size() == 4);
@@ -98,7 +98,7 @@ TEST_CASE("workflow: error_confirmations = 0 trusts the first error", "[client][
         t.respond(200, pipeline_json(30, "retry_waiting"));  // never read
         trocco::client c{t, options_with()};
         const auto r = run_on(t, mode,
-                              c.run_and_wait(run_pipeline_job_request{.pipeline_definition_id = 3}, {.error_confirmations = 0}));
+                              c.run_and_wait(run_workflow_request{.workflow_definition_id = 3}, {.error_confirmations = 0}));
         REQUIRE_FALSE(r.has_value());
         CHECK(r.error().kind() == errc::job_failed);
         CHECK(r.error().job_id() == 30);
@@ -113,7 +113,7 @@ TEST_CASE("workflow: an error that turns into another end is reported as that en
         t.respond(200, pipeline_json(30, "error"));
         t.respond(200, pipeline_json(30, "canceled"));
         trocco::client c{t, options_with()};
-        const auto r = run_on(t, mode, c.wait_pipeline_job(30));
+        const auto r = run_on(t, mode, c.wait_workflow_job(30));
         REQUIRE_FALSE(r.has_value());
         CHECK(r.error().kind() == errc::job_canceled);
         CHECK(r.error().job_id() == 30);
@@ -129,13 +129,13 @@ TEST_CASE("workflow: the confirmation polls stop at the deadline", "[client][wor
         t.respond(200, pipeline_json(30, "error"));
         trocco::client c{t, options_with()};
         const auto r = run_on(t, mode,
-                              c.run_and_wait(run_pipeline_job_request{.pipeline_definition_id = 3}, {.timeout = 8s}));
+                              c.run_and_wait(run_workflow_request{.workflow_definition_id = 3}, {.timeout = 8s}));
         REQUIRE_FALSE(r.has_value());
         // The error seen at the deadline could not be confirmed: the wait timed out with it as the last job.
         CHECK(r.error().kind() == errc::wait_timeout);
         CHECK(r.error().job_id() == 30);
-        REQUIRE(r.error().last_pipeline_job() != nullptr);
-        CHECK(r.error().last_pipeline_job()->status == job_status::error);
+        REQUIRE(r.error().last_workflow_job() != nullptr);
+        CHECK(r.error().last_workflow_job()->status == job_status::error);
         CHECK(counts(t.sleeps()) == std::vector<long long>{5000, 3000});
         CHECK(elapsed_ms(t) == 8000);
     });
@@ -163,9 +163,9 @@ TEST_CASE("workflow outcomes: succeeded, canceled, skipped", "[client][workflow]
             scripted_transport t{mode};
             t.respond(200, pipeline_json(30, "queued")).respond(200, pipeline_json(30, "succeeded"));
             trocco::client c{t, options_with()};
-            const auto r = run_on(t, mode, c.run_and_wait(run_pipeline_job_request{.pipeline_definition_id = 3}));
+            const auto r = run_on(t, mode, c.run_and_wait(run_workflow_request{.workflow_definition_id = 3}));
             REQUIRE(r.has_value());
-            CHECK(r->pipeline_definition_id == 3);
+            CHECK(r->workflow_definition_id == 3);
             CHECK(r->name == "nightly");
         }
         for (const auto& [status, expected] : {std::pair{"canceled", errc::job_canceled}, std::pair{"skipped", errc::job_skipped}}) {
@@ -173,18 +173,18 @@ TEST_CASE("workflow outcomes: succeeded, canceled, skipped", "[client][workflow]
             scripted_transport t{mode};
             t.respond(200, pipeline_json(30, "queued")).respond(200, pipeline_json(30, status));
             trocco::client c{t, options_with()};
-            const auto r = run_on(t, mode, c.run_and_wait(run_pipeline_job_request{.pipeline_definition_id = 3}));
+            const auto r = run_on(t, mode, c.run_and_wait(run_workflow_request{.workflow_definition_id = 3}));
             REQUIRE_FALSE(r.has_value());
             CHECK(r.error().kind() == expected);
             CHECK(r.error().job_id() == 30);
-            REQUIRE(r.error().last_pipeline_job() != nullptr);
-            CHECK(r.error().last_pipeline_job()->raw_status == status);
+            REQUIRE(r.error().last_workflow_job() != nullptr);
+            CHECK(r.error().last_workflow_job()->raw_status == status);
             CHECK(t.requests().size() == 2);
         }
     });
 }
 
-TEST_CASE("workflow re-attach: wait_pipeline_job polls at once, then on the schedule", "[client][workflow][reattach]") {
+TEST_CASE("workflow re-attach: wait_workflow_job polls at once, then on the schedule", "[client][workflow][reattach]") {
     in_both_modes([](completion mode) {
         scripted_transport t{mode};
         std::vector<long long> sent_at;
@@ -194,7 +194,7 @@ TEST_CASE("workflow re-attach: wait_pipeline_job polls at once, then on the sche
                 .respond(200, pipeline_json(30, s));
         }
         trocco::client c{t, options_with()};
-        const auto done = run_on(t, mode, c.wait_pipeline_job(30));
+        const auto done = run_on(t, mode, c.wait_workflow_job(30));
         REQUIRE(done.has_value());
         CHECK(done->status == job_status::succeeded);
         CHECK(sent_at == std::vector<long long>{0, 5000, 12500, 23750});
@@ -215,7 +215,7 @@ TEST_CASE("workflow: on_triggered gets the workflow job id before the first poll
             ids.push_back(id);
             requests_then.push_back(t.requests().size());
         };
-        const auto done = run_on(t, mode, c.run_and_wait(run_pipeline_job_request{.pipeline_definition_id = 3}, std::move(w)));
+        const auto done = run_on(t, mode, c.run_and_wait(run_workflow_request{.workflow_definition_id = 3}, std::move(w)));
         REQUIRE(done.has_value());
         CHECK(ids == std::vector<std::int64_t>{30});
         CHECK(requests_then == std::vector<std::size_t>{1});

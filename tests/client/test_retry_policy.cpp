@@ -89,7 +89,7 @@ TEST_CASE("decide_retry: transport_failure is retried for a read, never for a tr
 
 TEST_CASE("decide_retry: other transport errors are not retried", "[retry]") {
     const retry_policy p;
-    for (auto code : {errc::cancelled, errc::protocol_error, errc::invalid_argument, errc::http_error}) {
+    for (auto code : {errc::canceled, errc::protocol_error, errc::invalid_argument, errc::http_error}) {
         CAPTURE(trocco::to_string(code));
         CHECK_FALSE(decide_retry(p, request_kind::read, failure(code), 1, wall_now, 0.5).retry);
         CHECK_FALSE(decide_retry(p, request_kind::trigger, failure(code), 1, wall_now, 0.5).retry);

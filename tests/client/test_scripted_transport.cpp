@@ -1,6 +1,6 @@
 // scripted_transport: the script (answers, errors, expectations, hooks), what it records, its virtual clock, and
 // its two completion modes: inline, and deferred to a queue completed in due-time order, with stop requests
-// completing pending operations as cancelled.
+// completing pending operations as canceled.
 #include <chrono>
 #include <coroutine>
 #include <stdexcept>
@@ -236,7 +236,7 @@ TEST_CASE("scripted_transport deferred: completion in due-time order, ties in ar
     CHECK(t.elapsed() == 10s);
 }
 
-TEST_CASE("scripted_transport deferred: a stop completes a pending sleep at once, as cancelled", "[scripted]") {
+TEST_CASE("scripted_transport deferred: a stop completes a pending sleep at once, as canceled", "[scripted]") {
     scripted_transport t{completion::deferred};
     std::vector<std::string> log;
     std::stop_source stop;
@@ -247,15 +247,15 @@ TEST_CASE("scripted_transport deferred: a stop completes a pending sleep at once
     CHECK(t.pending() == 2);  // completed by the next run_one, not inside request_stop
     CHECK(log.empty());
     CHECK(t.run_one());
-    CHECK(log == std::vector<std::string>{"long cancelled at 0"});  // promptly: no virtual time passed
+    CHECK(log == std::vector<std::string>{"long canceled at 0"});  // promptly: no virtual time passed
     CHECK(long_sleep.done());
     CHECK_FALSE(other.done());
     CHECK(t.run_one());
     CHECK(log.back() == "other ok at 4000");
-    CHECK(counts(t.sleeps()) == std::vector<long long>{4000, 3600000});  // cancelled sleeps are recorded too
+    CHECK(counts(t.sleeps()) == std::vector<long long>{4000, 3600000});  // canceled sleeps are recorded too
 }
 
-TEST_CASE("scripted_transport deferred: a stop completes a pending send at once, as cancelled", "[scripted]") {
+TEST_CASE("scripted_transport deferred: a stop completes a pending send at once, as canceled", "[scripted]") {
     scripted_transport t{completion::deferred};
     std::vector<std::string> log;
     std::stop_source stop;
@@ -264,7 +264,7 @@ TEST_CASE("scripted_transport deferred: a stop completes a pending send at once,
     t.advance(2s);
     stop.request_stop();
     CHECK(t.run_one());
-    CHECK(log == std::vector<std::string>{"send cancelled at 2000"});
+    CHECK(log == std::vector<std::string>{"send canceled at 2000"});
     CHECK(t.requests().size() == 1);
     CHECK(t.remaining_steps() == 0);
 }
@@ -277,12 +277,12 @@ TEST_CASE("scripted_transport: a stop requested before the operation cancels it 
         t.respond(200, "unused");
         const auto slept = run_on(t, mode, sleep_one(&t, 5s, stop.get_token()));
         REQUIRE_FALSE(slept.has_value());
-        CHECK(slept.error().kind() == errc::cancelled);
+        CHECK(slept.error().kind() == errc::canceled);
         CHECK(t.elapsed() == 0ms);
         CHECK(t.sleeps().size() == 1);
         const auto sent = run_on(t, mode, send_one(&t, get("https://example.test/"), stop.get_token()));
         REQUIRE_FALSE(sent.has_value());
-        CHECK(sent.error().kind() == errc::cancelled);
+        CHECK(sent.error().kind() == errc::canceled);
         CHECK(t.pending() == 0);
     });
 }
@@ -296,16 +296,16 @@ TEST_CASE("scripted_transport: a stop requested from an on_sleep or on_send hook
             if (d == 2s) stop.request_stop();
         });
         REQUIRE(run_on(t, mode, sleep_one(&t, 1s, stop.get_token())).has_value());
-        const auto cancelled = run_on(t, mode, sleep_one(&t, 2s, stop.get_token()));
-        REQUIRE_FALSE(cancelled.has_value());
-        CHECK(cancelled.error().kind() == errc::cancelled);
+        const auto canceled = run_on(t, mode, sleep_one(&t, 2s, stop.get_token()));
+        REQUIRE_FALSE(canceled.has_value());
+        CHECK(canceled.error().kind() == errc::canceled);
         CHECK(t.elapsed() == 1s);
 
         std::stop_source stop2;
         t.on_send([&] { stop2.request_stop(); }).respond(200, "unused");
         const auto sent = run_on(t, mode, send_one(&t, get("https://example.test/"), stop2.get_token()));
         REQUIRE_FALSE(sent.has_value());
-        CHECK(sent.error().kind() == errc::cancelled);
+        CHECK(sent.error().kind() == errc::canceled);
         CHECK(t.requests().size() == 1);
     });
 }

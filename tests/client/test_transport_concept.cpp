@@ -146,7 +146,7 @@ public:
     std::vector<std::chrono::milliseconds> slept;
 
     task<result<http_response>> send(http_request request, std::stop_token stop) {
-        if (stop.stop_requested()) co_return trocco::error{errc::cancelled, "stopped"};
+        if (stop.stop_requested()) co_return trocco::error{errc::canceled, "stopped"};
         sent.push_back(request);
         auto& queue = answers[request.url];
         if (queue.empty()) co_return trocco::error{errc::connect_failed, "no answer for " + request.url};
@@ -155,7 +155,7 @@ public:
         co_return r;
     }
     task<result<void>> sleep_for(std::chrono::milliseconds delay, std::stop_token stop) {
-        if (stop.stop_requested()) co_return trocco::error{errc::cancelled, "stopped"};
+        if (stop.stop_requested()) co_return trocco::error{errc::canceled, "stopped"};
         slept.push_back(delay);
         now_ += delay;
         co_return result<void>{};
@@ -204,7 +204,7 @@ TEST_CASE("a transport with its own awaiter types (member and free operator co_a
 
     free_co_await_transport f;
     trocco::client cf{f, options_with()};
-    const auto rf = trocco::sync_wait(cf.get_pipeline_job(2));
+    const auto rf = trocco::sync_wait(cf.get_workflow_job(2));
     REQUIRE_FALSE(rf.has_value());
     CHECK(rf.error().job_id() == 2);
 }
@@ -220,7 +220,7 @@ TEST_CASE("an event-loop transport that completes later, by URL, runs the client
                            },
                            std::chrono::milliseconds{100}};
     trocco::client c{t, options_with(0.5)};
-    started_task<result<trocco::pipeline_job>> wait{c.run_and_wait(trocco::run_pipeline_job_request{.pipeline_definition_id = 3})};
+    started_task<result<trocco::workflow_job>> wait{c.run_and_wait(trocco::run_workflow_request{.workflow_definition_id = 3})};
     CHECK_FALSE(wait.done());  // suspended on the loop
     t.run();
     REQUIRE(wait.done());

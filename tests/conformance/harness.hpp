@@ -126,12 +126,12 @@ public:
     delayed_stop(std::stop_source source, std::chrono::milliseconds delay)
         : thread_([this, source, delay]() mutable {
               std::unique_lock lock(mutex_);
-              if (!changed_.wait_for(lock, delay, [&] { return cancelled_; })) source.request_stop();
+              if (!changed_.wait_for(lock, delay, [&] { return canceled_; })) source.request_stop();
           }) {}
     ~delayed_stop() {
         {
             std::lock_guard lock(mutex_);
-            cancelled_ = true;
+            canceled_ = true;
         }
         changed_.notify_all();
         thread_.join();
@@ -142,7 +142,7 @@ public:
 private:
     std::mutex mutex_;
     std::condition_variable changed_;
-    bool cancelled_ = false;
+    bool canceled_ = false;
     std::thread thread_;  // last: started once the members above exist
 };
 
@@ -247,7 +247,7 @@ public:
             std::lock_guard lock(mutex_);
             running = spawned_ - finished_;
         }
-        if (running > 0) {  // end them (cancelled) before their slots go away
+        if (running > 0) {  // end them (canceled) before their slots go away
             transport_.reset();
             io_.restart();
             io_.run();
@@ -341,7 +341,7 @@ public:
         const bool all_finished =
             state_->changed.wait_for(lock, join_limit, [&] { return state_->finished == state_->spawned; });
         const std::size_t running = state_->spawned - state_->finished;
-        if (!all_finished) {  // end them (cancelled, before the destructor returns) while their slots exist
+        if (!all_finished) {  // end them (canceled, before the destructor returns) while their slots exist
             lock.unlock();
             transport_.reset();
             lock.lock();
@@ -361,7 +361,7 @@ public:
 
     void destroy_transport_after(std::chrono::milliseconds delay) {
         std::this_thread::sleep_for(delay);
-        transport_.reset();  // every pending completion runs (cancelled) before this returns
+        transport_.reset();  // every pending completion runs (canceled) before this returns
     }
 
 private:

@@ -65,11 +65,11 @@ void each_outcome() {
     std::vector<std::vector<std::string>> job_statuses(n), workflow_statuses(n);
     std::vector<std::int64_t> triggered_jobs(n, 0), triggered_workflows(n, 0);
     std::vector<std::optional<trocco::result<trocco::job>>> jobs(n);
-    std::vector<std::optional<trocco::result<trocco::pipeline_job>>> workflows(n);
+    std::vector<std::optional<trocco::result<trocco::workflow_job>>> workflows(n);
     for (std::size_t i = 0; i < n; ++i) {
         const std::int64_t definition = first_definition + static_cast<std::int64_t>(i);
         server.set_job_outcome(definition, cases[i].outcome);
-        server.set_pipeline_outcome(definition, cases[i].outcome);
+        server.set_workflow_outcome(definition, cases[i].outcome);
         auto job_wait = fast_wait();
         job_wait.error_confirmation_delay = outcome_error_confirmation_delay;
         job_wait.on_status_change = [out = &job_statuses[i]](const trocco::job& j) { out->push_back(j.raw_status); };
@@ -78,11 +78,11 @@ void each_outcome() {
                 jobs[i]);
         auto workflow_wait = fast_wait();
         workflow_wait.error_confirmation_delay = outcome_error_confirmation_delay;
-        workflow_wait.on_status_change = [out = &workflow_statuses[i]](const trocco::pipeline_job& j) {
+        workflow_wait.on_status_change = [out = &workflow_statuses[i]](const trocco::workflow_job& j) {
             out->push_back(j.raw_status);
         };
         workflow_wait.on_triggered = [out = &triggered_workflows[i]](std::int64_t id) { *out = id; };
-        h.spawn(client.run_and_wait(trocco::run_pipeline_job_request{.pipeline_definition_id = definition},
+        h.spawn(client.run_and_wait(trocco::run_workflow_request{.workflow_definition_id = definition},
                                     std::move(workflow_wait)),
                 workflows[i]);
     }
@@ -118,14 +118,14 @@ void each_outcome() {
             REQUIRE_FALSE(workflow.has_value());
             INFO(workflow.error().to_string());
             CHECK(workflow.error().kind() == *c.workflow);
-            REQUIRE(workflow.error().last_pipeline_job() != nullptr);
+            REQUIRE(workflow.error().last_workflow_job() != nullptr);
             CHECK(workflow.error().job_id() == triggered_workflows[i]);
-            CHECK(workflow.error().last_pipeline_job()->pipeline_definition_id == definition);
+            CHECK(workflow.error().last_workflow_job()->workflow_definition_id == definition);
         } else {
             INFO((workflow ? std::string("ok") : workflow.error().to_string()));
             REQUIRE(workflow.has_value());
             CHECK(workflow->status == trocco::job_status::succeeded);
-            CHECK(workflow->pipeline_definition_id == definition);
+            CHECK(workflow->workflow_definition_id == definition);
             CHECK(workflow->id == triggered_workflows[i]);
         }
 
@@ -157,7 +157,7 @@ void each_outcome() {
     CHECK(server.count_requests("POST", "/api/jobs?") == n);
     CHECK(server.count_requests("POST", "/api/pipeline_jobs?") == n);
     CHECK(server.job_ids().size() == n);
-    CHECK(server.pipeline_job_ids().size() == n);
+    CHECK(server.workflow_job_ids().size() == n);
 }
 
 /// Run parameters reach the server exactly: names with $, values with =, &, +, %, spaces and Japanese.
@@ -185,12 +185,12 @@ void run_parameters_arrive_exactly() {
     CHECK(parameters->context_time == request.context_time);
     CHECK(parameters->time_zone == request.time_zone);
 
-    const trocco::run_pipeline_job_request workflow_request{
-        .pipeline_definition_id = 6, .context_time = "2026-11-27 09:30:00", .time_zone = "Asia/Tokyo"};
+    const trocco::run_workflow_request workflow_request{
+        .workflow_definition_id = 6, .context_time = "2026-11-27 09:30:00", .time_zone = "Asia/Tokyo"};
     auto workflow = h.run(client.run_and_wait(workflow_request, fast_wait()));
     INFO((workflow ? std::string("ok") : workflow.error().to_string()));
     REQUIRE(workflow.has_value());
-    const auto workflow_parameters = server.pipeline_job_run_parameters(workflow->id);
+    const auto workflow_parameters = server.workflow_job_run_parameters(workflow->id);
     REQUIRE(workflow_parameters.has_value());
     CHECK(workflow_parameters->context_time == workflow_request.context_time);
     CHECK(workflow_parameters->time_zone == workflow_request.time_zone);

@@ -98,7 +98,7 @@ void tls_verification() {
 }
 
 /// A stop request ends a send or a sleep promptly (well before the server's answer or the next poll), with
-/// errc::cancelled; the transport keeps working afterwards.
+/// errc::canceled; the transport keeps working afterwards.
 template <class H>
 void stop_promptly() {
     fake_server server{server_options()};
@@ -117,7 +117,7 @@ void stop_promptly() {
         CHECK(since(start) < 2s);
         REQUIRE_FALSE(r.has_value());
         INFO(r.error().to_string());
-        CHECK(r.error().kind() == errc::cancelled);
+        CHECK(r.error().kind() == errc::canceled);
         CHECK(server.count_requests("GET") == 1);  // it was in flight
         auto next = h.run(client.get_job(1));      // the transport goes on working
         REQUIRE_FALSE(next.has_value());
@@ -136,7 +136,7 @@ void stop_promptly() {
         CHECK(since(start) < 2s);
         REQUIRE_FALSE(r.has_value());
         INFO(r.error().to_string());
-        CHECK(r.error().kind() == errc::cancelled);
+        CHECK(r.error().kind() == errc::canceled);
         CHECK(contains(r.error().message(), "in flight"));  // a job may or may not have started
         CHECK(r.error().definition_id() == 1);
         CHECK(server.count_requests("POST") == 1);
@@ -154,7 +154,7 @@ void stop_promptly() {
         CHECK(since(start) < 2s);
         REQUIRE_FALSE(r.has_value());
         INFO(r.error().to_string());
-        CHECK(r.error().kind() == errc::cancelled);
+        CHECK(r.error().kind() == errc::canceled);
         REQUIRE(server.job_ids().size() == 1);
         CHECK(r.error().job_id() == server.job_ids().front());
         CHECK(contains(r.error().message(), "may still be running"));
@@ -166,15 +166,15 @@ void stop_promptly() {
         wait.stop_token = stop.get_token();
         auto r = h.run(client.run_and_wait(trocco::run_job_request{.job_definition_id = 1}, wait));
         REQUIRE_FALSE(r.has_value());
-        CHECK(r.error().kind() == errc::cancelled);
+        CHECK(r.error().kind() == errc::canceled);
         auto polled = h.run(client.get_job(1, stop.get_token()));
         REQUIRE_FALSE(polled.has_value());
-        CHECK(polled.error().kind() == errc::cancelled);
+        CHECK(polled.error().kind() == errc::canceled);
         CHECK(server.requests().empty());
     }
 }
 
-/// Destroying the transport with sends and sleeps in flight ends each wait with errc::cancelled, promptly.
+/// Destroying the transport with sends and sleeps in flight ends each wait with errc::canceled, promptly.
 template <class H>
 void destroy_with_work_in_flight() {
     fake_server server{server_options()};
@@ -195,12 +195,12 @@ void destroy_with_work_in_flight() {
     for (const auto& r : sends) {
         REQUIRE(r.has_value());
         REQUIRE_FALSE(r->has_value());
-        CHECK(r->error().kind() == errc::cancelled);
+        CHECK(r->error().kind() == errc::canceled);
     }
     for (const auto& r : sleeps) {
         REQUIRE(r.has_value());
         REQUIRE_FALSE(r->has_value());
-        CHECK(r->error().kind() == errc::cancelled);
+        CHECK(r->error().kind() == errc::canceled);
         CHECK(r->error().job_id().has_value());
     }
     CHECK(server.count_requests("GET") == 3);
@@ -265,6 +265,6 @@ void thousand_concurrent_waits() {
 
 TROCCO_CONFORMANCE_CASE("HTTPS: certificate and host name verification", conformance::tls_verification)
 TROCCO_CONFORMANCE_CASE("the stop token ends a send and a sleep promptly", conformance::stop_promptly)
-TROCCO_CONFORMANCE_CASE("destroying the transport with work in flight ends it with cancelled",
+TROCCO_CONFORMANCE_CASE("destroying the transport with work in flight ends it with canceled",
                         conformance::destroy_with_work_in_flight)
 TROCCO_CONFORMANCE_CASE("1,000 concurrent run_and_wait all complete", conformance::thousand_concurrent_waits)

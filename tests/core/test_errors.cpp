@@ -34,7 +34,7 @@ constexpr errc_case every_errc[] = {
     {trocco::errc::transport_failure, "transport_failure"},
     {trocco::errc::outcome_unknown, "outcome_unknown"},
     {trocco::errc::wait_timeout, "wait_timeout"},
-    {trocco::errc::cancelled, "cancelled"},
+    {trocco::errc::canceled, "canceled"},
     {trocco::errc::job_failed, "job_failed"},
     {trocco::errc::job_canceled, "job_canceled"},
     {trocco::errc::job_skipped, "job_skipped"},
@@ -74,7 +74,7 @@ static_assert(std::is_convertible_v<trocco::error, trocco::result<int>>);
 static_assert(std::is_convertible_v<trocco::error, trocco::result<void>>);
 static_assert(std::is_convertible_v<const char (&)[6], trocco::result<std::string>>);
 static_assert(std::is_convertible_v<trocco::job, trocco::result<trocco::job>>);
-static_assert(!std::is_convertible_v<trocco::job, trocco::result<trocco::pipeline_job>>);
+static_assert(!std::is_convertible_v<trocco::job, trocco::result<trocco::workflow_job>>);
 static_assert(!std::is_convertible_v<trocco::result<int>, bool>);  // operator bool is explicit
 static_assert(std::is_constructible_v<trocco::error, trocco::errc, std::string>);
 static_assert(std::is_base_of_v<std::system_error, trocco::error_exception>);
@@ -136,7 +136,7 @@ TEST_CASE("trocco::error: code, kind, status, message and context", "[errors]") 
         CHECK_FALSE(e.definition_id().has_value());
         CHECK_FALSE(e.trigger_time().has_value());
         CHECK(e.last_job() == nullptr);
-        CHECK(e.last_pipeline_job() == nullptr);
+        CHECK(e.last_workflow_job() == nullptr);
         CHECK(e.to_string() == "connect_failed: connection refused");
     }
     SECTION("with an HTTP status") {
@@ -174,25 +174,25 @@ TEST_CASE("trocco::error: code, kind, status, message and context", "[errors]") 
         CHECK(e.job_id() == 987654);
         REQUIRE(e.last_job() != nullptr);
         CHECK(*e.last_job() == j);
-        CHECK(e.last_pipeline_job() == nullptr);
+        CHECK(e.last_workflow_job() == nullptr);
         CHECK(e.to_string() == "job_failed: the job ended in error [job 987654]");
 
-        trocco::pipeline_job p;
+        trocco::workflow_job p;
         p.id = 5;
-        p.pipeline_definition_id = 6;
+        p.workflow_definition_id = 6;
         p.status = trocco::job_status::canceled;
         p.raw_status = "canceled";
         trocco::error e2{trocco::errc::job_canceled, "canceled"};
         e2.with_last_job(p);
         CHECK(e2.job_id() == 5);
-        REQUIRE(e2.last_pipeline_job() != nullptr);
-        CHECK(*e2.last_pipeline_job() == p);
+        REQUIRE(e2.last_workflow_job() != nullptr);
+        CHECK(*e2.last_workflow_job() == p);
         CHECK(e2.last_job() == nullptr);
         // A later job replaces the earlier one.
         e2.with_last_job(j);
         CHECK(e2.job_id() == 987654);
         CHECK(e2.last_job() != nullptr);
-        CHECK(e2.last_pipeline_job() == nullptr);
+        CHECK(e2.last_workflow_job() == nullptr);
     }
     SECTION("with_message replaces the message and keeps the rest") {
         trocco::error e{trocco::errc::unauthorized, "bad key tra_x", 401};
@@ -209,7 +209,7 @@ TEST_CASE("trocco::error: code, kind, status, message and context", "[errors]") 
         trocco::error e{trocco::errc::not_found, "Not found", 404};
         e.prefix_message("polling job 7: ");
         CHECK(e.message() == "polling job 7: Not found");
-        CHECK(trocco::error(trocco::errc::cancelled, "stopped").prefix_message("wait: ").message() == "wait: stopped");
+        CHECK(trocco::error(trocco::errc::canceled, "stopped").prefix_message("wait: ").message() == "wait: stopped");
     }
 }
 
@@ -278,9 +278,9 @@ TEST_CASE("result<T>: a value or an error", "[errors][result]") {
         const auto p = std::move(r).value();
         CHECK(*p == 7);
 
-        trocco::result<std::unique_ptr<int>> e = trocco::error{trocco::errc::cancelled, "stopped"};
+        trocco::result<std::unique_ptr<int>> e = trocco::error{trocco::errc::canceled, "stopped"};
         const trocco::error taken = std::move(e).error();
-        CHECK(taken.code() == trocco::errc::cancelled);
+        CHECK(taken.code() == trocco::errc::canceled);
         CHECK(taken.message() == "stopped");
     }
     SECTION("error() on a value throws std::logic_error, never undefined behaviour") {
@@ -364,7 +364,7 @@ TEST_CASE("every HTTP status class maps to its errc, through both parsers and er
             CHECK(j.error().http_status() == c.status);
             CHECK(j.error().message() == expected_message);
 
-            const auto p = trocco::parse_pipeline_job_response(answer(c.status, body));
+            const auto p = trocco::parse_workflow_job_response(answer(c.status, body));
             REQUIRE_FALSE(p.has_value());
             CHECK(p.error().code() == c.code);
             CHECK(p.error().http_status() == c.status);

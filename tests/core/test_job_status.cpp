@@ -90,7 +90,7 @@ TEST_CASE("every status string of a response maps to its enum, with the raw stri
         CHECK(j->raw_status == c.wire);
         CHECK(trocco::is_terminal(j->status) == c.terminal);
 
-        const auto p = trocco::parse_pipeline_job_response(ok_response(pipeline_body(c.wire)));
+        const auto p = trocco::parse_workflow_job_response(ok_response(pipeline_body(c.wire)));
         REQUIRE(p.has_value());
         CHECK(p->status == c.status);
         CHECK(p->raw_status == c.wire);
@@ -108,7 +108,7 @@ TEST_CASE("an unknown status string in a response is job_status::unknown with th
         CHECK(j->raw_status == text);
         CHECK_FALSE(trocco::is_terminal(j->status));
 
-        const auto p = trocco::parse_pipeline_job_response(ok_response(pipeline_body(text)));
+        const auto p = trocco::parse_workflow_job_response(ok_response(pipeline_body(text)));
         REQUIRE(p.has_value());
         CHECK(p->status == trocco::job_status::unknown);
         CHECK(p->raw_status == text);

@@ -237,11 +237,11 @@ TEST_CASE("malformed bodies give protocol_error from parse_job_response", "[malf
         corpus, [](const trocco::http_response& r) { return trocco::parse_job_response(r); }, "transfer job response");
 }
 
-TEST_CASE("malformed bodies give protocol_error from parse_pipeline_job_response", "[malformed]") {
+TEST_CASE("malformed bodies give protocol_error from parse_workflow_job_response", "[malformed]") {
     const auto corpus = pipeline_corpus();
     REQUIRE(corpus.size() > 150u);
     check_corpus(
-        corpus, [](const trocco::http_response& r) { return trocco::parse_pipeline_job_response(r); },
+        corpus, [](const trocco::http_response& r) { return trocco::parse_workflow_job_response(r); },
         "workflow job response");
 }
 
@@ -285,11 +285,11 @@ TEST_CASE("deep nesting inside an unknown field is ignored like any unknown fiel
         CHECK(j->job_definition_id == 2);
         CHECK(j->status == trocco::job_status::queued);
 
-        trocco::result<trocco::pipeline_job> p = trocco::error{trocco::errc::http_error, "unset"};
-        REQUIRE_NOTHROW(p = trocco::parse_pipeline_job_response({200, {}, pipeline_with("extra", nested)}));
+        trocco::result<trocco::workflow_job> p = trocco::error{trocco::errc::http_error, "unset"};
+        REQUIRE_NOTHROW(p = trocco::parse_workflow_job_response({200, {}, pipeline_with("extra", nested)}));
         REQUIRE(p.has_value());
         CHECK(p->id == 1);
-        CHECK(p->pipeline_definition_id == 2);
+        CHECK(p->workflow_definition_id == 2);
     }
 }
 
@@ -359,12 +359,12 @@ TEST_CASE("every truncation of a valid body is a protocol error, and the whole b
 
     for (std::size_t n = 0; n < pipeline_body.size(); ++n) {
         CAPTURE(n);
-        trocco::result<trocco::pipeline_job> r = trocco::error{trocco::errc::http_error, "unset"};
-        REQUIRE_NOTHROW(r = trocco::parse_pipeline_job_response({200, {}, pipeline_body.substr(0, n)}));
+        trocco::result<trocco::workflow_job> r = trocco::error{trocco::errc::http_error, "unset"};
+        REQUIRE_NOTHROW(r = trocco::parse_workflow_job_response({200, {}, pipeline_body.substr(0, n)}));
         REQUIRE_FALSE(r.has_value());
         CHECK(r.error().code() == trocco::errc::protocol_error);
     }
-    const auto whole_p = trocco::parse_pipeline_job_response({200, {}, pipeline_body});
+    const auto whole_p = trocco::parse_workflow_job_response({200, {}, pipeline_body});
     REQUIRE(whole_p.has_value());
     CHECK(whole_p->context_time == "2023-05-19 00:00:00");
 }

@@ -219,11 +219,11 @@ TEST_CASE("get_job builds the exact GET /api/jobs/{id} request", "[request_build
     CHECK(builder.get_job(1)->url == "https://trocco.io/api/jobs/1");
 }
 
-TEST_CASE("run_pipeline_job builds the exact POST /api/pipeline_jobs request", "[request_builder]") {
+TEST_CASE("run_workflow builds the exact POST /api/pipeline_jobs request", "[request_builder]") {
     const auto builder = make_builder();
 
     SECTION("nothing optional set") {
-        const auto r = builder.run_pipeline_job({.pipeline_definition_id = 321});
+        const auto r = builder.run_workflow({.workflow_definition_id = 321});
         REQUIRE(r.has_value());
         CHECK(r->method == trocco::http_method::post);
         CHECK(r->url == "https://trocco.io/api/pipeline_jobs?pipeline_definition_id=321");
@@ -233,8 +233,8 @@ TEST_CASE("run_pipeline_job builds the exact POST /api/pipeline_jobs request", "
     }
 
     SECTION("context_time and time_zone") {
-        const auto r = builder.run_pipeline_job(
-            {.pipeline_definition_id = 321, .context_time = "2023-05-19 00:00:00", .time_zone = "Etc/UTC"});
+        const auto r = builder.run_workflow(
+            {.workflow_definition_id = 321, .context_time = "2023-05-19 00:00:00", .time_zone = "Etc/UTC"});
         REQUIRE(r.has_value());
         CHECK(r->url == "https://trocco.io/api/pipeline_jobs?pipeline_definition_id=321");
         CHECK(r->headers == post_headers());
@@ -242,21 +242,21 @@ TEST_CASE("run_pipeline_job builds the exact POST /api/pipeline_jobs request", "
     }
 
     SECTION("only time_zone, with non-ASCII and a quote") {
-        const auto r = builder.run_pipeline_job({.pipeline_definition_id = 9, .time_zone = "Zone/\"東京\""});
+        const auto r = builder.run_workflow({.workflow_definition_id = 9, .time_zone = "Zone/\"東京\""});
         REQUIRE(r.has_value());
         CHECK(r->body == "{\"time_zone\":\"Zone/\\\"東京\\\"\"}");
     }
 
     SECTION("only context_time") {
-        const auto r = builder.run_pipeline_job({.pipeline_definition_id = 9, .context_time = "2000-01-01 12:34:56"});
+        const auto r = builder.run_workflow({.workflow_definition_id = 9, .context_time = "2000-01-01 12:34:56"});
         REQUIRE(r.has_value());
         CHECK(r->body == R"({"context_time":"2000-01-01 12:34:56"})");
     }
 }
 
-TEST_CASE("get_pipeline_job builds the exact GET /api/pipeline_jobs/{id} request", "[request_builder]") {
+TEST_CASE("get_workflow_job builds the exact GET /api/pipeline_jobs/{id} request", "[request_builder]") {
     const auto builder = make_builder();
-    const auto r = builder.get_pipeline_job(123);
+    const auto r = builder.get_workflow_job(123);
     REQUIRE(r.has_value());
     CHECK(r->method == trocco::http_method::get);
     CHECK(r->url == "https://trocco.io/api/pipeline_jobs/123");
@@ -270,7 +270,7 @@ TEST_CASE("base URLs: trailing slashes, path prefixes, http and https, IPv6 and 
         const char* base;
         const char* stored;    // base_url()
         const char* get_url;   // get_job(5)
-        const char* post_url;  // run_pipeline_job(6)
+        const char* post_url;  // run_workflow(6)
     };
     const case_t cases[] = {
         {"https://trocco.io", "https://trocco.io", "https://trocco.io/api/jobs/5",
@@ -303,11 +303,11 @@ TEST_CASE("base URLs: trailing slashes, path prefixes, http and https, IPv6 and 
         const auto g = b->get_job(5);
         REQUIRE(g.has_value());
         CHECK(g->url == c.get_url);
-        const auto p = b->run_pipeline_job({.pipeline_definition_id = 6});
+        const auto p = b->run_workflow({.workflow_definition_id = 6});
         REQUIRE(p.has_value());
         CHECK(p->url == c.post_url);
         CHECK(b->run_job({.job_definition_id = 6})->url == std::string(c.stored) + "/api/jobs?job_definition_id=6");
-        CHECK(b->get_pipeline_job(5)->url == std::string(c.stored) + "/api/pipeline_jobs/5");
+        CHECK(b->get_workflow_job(5)->url == std::string(c.stored) + "/api/pipeline_jobs/5");
     }
 }
 
@@ -325,13 +325,13 @@ TEST_CASE("ids must be > 0 on every endpoint", "[request_builder][invalid]") {
         REQUIRE_FALSE(b.has_value());
         check_invalid(b.error(), "job_id");
 
-        const auto c = builder.run_pipeline_job({.pipeline_definition_id = id});
+        const auto c = builder.run_workflow({.workflow_definition_id = id});
         REQUIRE_FALSE(c.has_value());
-        check_invalid(c.error(), "pipeline_definition_id");
+        check_invalid(c.error(), "workflow_definition_id");
 
-        const auto d = builder.get_pipeline_job(id);
+        const auto d = builder.get_workflow_job(id);
         REQUIRE_FALSE(d.has_value());
-        check_invalid(d.error(), "pipeline_job_id");
+        check_invalid(d.error(), "workflow_job_id");
     }
     CHECK(builder.get_job(0).error().message() == "job_id must be > 0 (got 0)");
 }
@@ -366,7 +366,7 @@ TEST_CASE("context_time must be YYYY-MM-DD HH:MM:SS and a real calendar time", "
         const auto a = builder.run_job({.job_definition_id = 1, .context_time = text});
         REQUIRE_FALSE(a.has_value());
         check_invalid(a.error(), "context_time");
-        const auto b = builder.run_pipeline_job({.pipeline_definition_id = 1, .context_time = text});
+        const auto b = builder.run_workflow({.workflow_definition_id = 1, .context_time = text});
         REQUIRE_FALSE(b.has_value());
         check_invalid(b.error(), "context_time");
     }
@@ -376,7 +376,7 @@ TEST_CASE("context_time must be YYYY-MM-DD HH:MM:SS and a real calendar time", "
         const auto a = builder.run_job({.job_definition_id = 1, .context_time = text});
         REQUIRE(a.has_value());
         CHECK(a->body == std::string(R"({"context_time":")") + text + "\"}");
-        const auto b = builder.run_pipeline_job({.pipeline_definition_id = 1, .context_time = text});
+        const auto b = builder.run_workflow({.workflow_definition_id = 1, .context_time = text});
         REQUIRE(b.has_value());
         CHECK(b->body == std::string(R"({"context_time":")") + text + "\"}");
     }
@@ -390,7 +390,7 @@ TEST_CASE("time_zone must be non-empty valid UTF-8 without control characters", 
         const auto a = builder.run_job({.job_definition_id = 1, .time_zone = tz});
         REQUIRE_FALSE(a.has_value());
         check_invalid(a.error(), "time_zone");
-        const auto b = builder.run_pipeline_job({.pipeline_definition_id = 1, .time_zone = tz});
+        const auto b = builder.run_workflow({.workflow_definition_id = 1, .time_zone = tz});
         REQUIRE_FALSE(b.has_value());
         check_invalid(b.error(), "time_zone");
     }
@@ -556,10 +556,10 @@ TEST_CASE("no error message of the builder ever holds the key", "[request_builde
     req.custom_variables = {{secret_key, std::string(secret_key) + "\xff"}};
     collect(builder.run_job(req));
     collect(builder.get_job(0));
-    collect(builder.run_pipeline_job({.pipeline_definition_id = 0}));
-    collect(builder.run_pipeline_job({.pipeline_definition_id = 1, .context_time = "2023-02-29 00:00:00"}));
-    collect(builder.run_pipeline_job({.pipeline_definition_id = 1, .time_zone = ""}));
-    collect(builder.get_pipeline_job(-1));
+    collect(builder.run_workflow({.workflow_definition_id = 0}));
+    collect(builder.run_workflow({.workflow_definition_id = 1, .context_time = "2023-02-29 00:00:00"}));
+    collect(builder.run_workflow({.workflow_definition_id = 1, .time_zone = ""}));
+    collect(builder.get_workflow_job(-1));
     REQUIRE(errors.size() == 13u);
     for (const auto& e : errors) {
         CAPTURE(e.message());

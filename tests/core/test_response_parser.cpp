@@ -1,4 +1,4 @@
-// Tests of parse_job_response and parse_pipeline_job_response on well-formed answers: the example bodies of
+// Tests of parse_job_response and parse_workflow_job_response on well-formed answers: the example bodies of
 // trocco-api.md section 10, missing/null/extra fields, optional timestamps, and the routing of non-2xx answers.
 #include <trocco/trocco.hpp>
 
@@ -100,10 +100,10 @@ TEST_CASE("example (b): the answer of GET /api/jobs/{id}, timestamps as UTC inst
 }
 
 TEST_CASE("example (c): the answer of POST /api/pipeline_jobs", "[parser]") {
-    const auto r = trocco::parse_pipeline_job_response(response(200, example_c));
+    const auto r = trocco::parse_workflow_job_response(response(200, example_c));
     REQUIRE(r.has_value());
     CHECK(r->id == 123);
-    CHECK(r->pipeline_definition_id == 321);
+    CHECK(r->workflow_definition_id == 321);
     CHECK(r->name == "sample-pipeline-definition-name");
     CHECK(r->status == trocco::job_status::queued);
     CHECK(r->raw_status == "queued");
@@ -112,9 +112,9 @@ TEST_CASE("example (c): the answer of POST /api/pipeline_jobs", "[parser]") {
     CHECK_FALSE(r->finished_at.has_value());
     CHECK_FALSE(r->context_time.has_value());
 
-    trocco::pipeline_job expected;
+    trocco::workflow_job expected;
     expected.id = 123;
-    expected.pipeline_definition_id = 321;
+    expected.workflow_definition_id = 321;
     expected.name = "sample-pipeline-definition-name";
     expected.status = trocco::job_status::queued;
     expected.raw_status = "queued";
@@ -122,14 +122,14 @@ TEST_CASE("example (c): the answer of POST /api/pipeline_jobs", "[parser]") {
 }
 
 TEST_CASE("a workflow job with timestamps and a context_time kept as a string", "[parser]") {
-    const auto r = trocco::parse_pipeline_job_response(response(200, R"({
+    const auto r = trocco::parse_workflow_job_response(response(200, R"({
         "id": 555, "pipeline_definition_id": 321, "name": "日次ワークフロー", "status": "retry_waiting",
         "created_at": "2026-05-19T18:00:00+00:00", "started_at": "2026-05-19T18:00:05.5+00:00",
         "finished_at": null, "context_time": "2023-05-19 00:00:00",
         "executor_type": "api", "canceled_type": null })"));
     REQUIRE(r.has_value());
     CHECK(r->id == 555);
-    CHECK(r->pipeline_definition_id == 321);
+    CHECK(r->workflow_definition_id == 321);
     CHECK(r->name == "日次ワークフロー");
     CHECK(r->status == trocco::job_status::retry_waiting);
     CHECK(r->raw_status == "retry_waiting");
@@ -144,7 +144,7 @@ TEST_CASE("a workflow job with timestamps and a context_time kept as a string", 
     SECTION("context_time in any string form is kept verbatim, not reinterpreted") {
         for (const char* text : {"2023-05-19T00:00:00.000+09:00", "2023-05-19 00:00:00 +0900", "", "not a time"}) {
             CAPTURE(text);
-            const auto p = trocco::parse_pipeline_job_response(response(
+            const auto p = trocco::parse_workflow_job_response(response(
                 200, std::string(R"({"id":1,"pipeline_definition_id":2,"status":"queued","context_time":")") + text +
                          "\"}"));
             REQUIRE(p.has_value());
@@ -153,12 +153,12 @@ TEST_CASE("a workflow job with timestamps and a context_time kept as a string", 
         }
     }
     SECTION("context_time null or absent is empty") {
-        const auto n = trocco::parse_pipeline_job_response(
+        const auto n = trocco::parse_workflow_job_response(
             response(200, R"({"id":1,"pipeline_definition_id":2,"status":"queued","context_time":null})"));
         REQUIRE(n.has_value());
         CHECK_FALSE(n->context_time.has_value());
         const auto a =
-            trocco::parse_pipeline_job_response(response(200, R"({"id":1,"pipeline_definition_id":2,"status":"queued"})"));
+            trocco::parse_workflow_job_response(response(200, R"({"id":1,"pipeline_definition_id":2,"status":"queued"})"));
         REQUIRE(a.has_value());
         CHECK_FALSE(a->context_time.has_value());
         CHECK(a->name.empty());
@@ -193,7 +193,7 @@ TEST_CASE("optional timestamps: absent and null stay empty, each independently",
         CHECK_FALSE(r->finished_at.has_value());
     }
     SECTION("finished only (as odd as it is)") {
-        const auto r = trocco::parse_pipeline_job_response(response(
+        const auto r = trocco::parse_workflow_job_response(response(
             200, R"({"id":1,"pipeline_definition_id":2,"status":"canceled","finished_at":"2025-05-31T15:00:00-09:00"})"));
         REQUIRE(r.has_value());
         CHECK_FALSE(r->created_at.has_value());
@@ -213,7 +213,7 @@ TEST_CASE("missing and null fields", "[parser]") {
             response(200, R"({"id":1,"job_definition_id":2,"job_definition_name":null,"status":"queued"})"));
         REQUIRE(n.has_value());
         CHECK(n->job_definition_name.empty());
-        const auto p = trocco::parse_pipeline_job_response(
+        const auto p = trocco::parse_workflow_job_response(
             response(200, R"({"id":1,"pipeline_definition_id":2,"name":null,"status":"queued"})"));
         REQUIRE(p.has_value());
         CHECK(p->name.empty());
@@ -251,7 +251,7 @@ TEST_CASE("missing and null fields", "[parser]") {
         };
         for (const auto& c : pipeline_cases) {
             CAPTURE(c.body);
-            const auto r = trocco::parse_pipeline_job_response(response(200, c.body));
+            const auto r = trocco::parse_workflow_job_response(response(200, c.body));
             REQUIRE_FALSE(r.has_value());
             check_protocol_error(r.error(), c.field);
             check_protocol_error(r.error(), "workflow job response");
@@ -275,9 +275,9 @@ TEST_CASE("extra and unknown fields are ignored", "[parser]") {
     REQUIRE(extra.has_value());
     CHECK(*extra == *base);
 
-    const auto base_c = trocco::parse_pipeline_job_response(response(200, example_c));
+    const auto base_c = trocco::parse_workflow_job_response(response(200, example_c));
     REQUIRE(base_c.has_value());
-    const auto extra_c = trocco::parse_pipeline_job_response(response(200, R"({
+    const auto extra_c = trocco::parse_workflow_job_response(response(200, R"({
         "id": 123, "pipeline_definition_id": 321, "name": "sample-pipeline-definition-name", "status": "queued",
         "job_definition_id": "x", "job_definition_name": 5, "pipeline_definition_name": "mock", "tasks": [{}],
         "executor_type": null })"));
@@ -312,16 +312,16 @@ TEST_CASE("field order, whitespace, escapes and large ids", "[parser]") {
         REQUIRE(r.has_value());
         CHECK(r->id == std::numeric_limits<std::int64_t>::max());
         CHECK(r->job_definition_id == std::numeric_limits<std::int64_t>::max());
-        const auto p = trocco::parse_pipeline_job_response(
+        const auto p = trocco::parse_workflow_job_response(
             response(200, R"({"id":1,"pipeline_definition_id":9223372036854775807,"status":"queued"})"));
         REQUIRE(p.has_value());
-        CHECK(p->pipeline_definition_id == std::numeric_limits<std::int64_t>::max());
+        CHECK(p->workflow_definition_id == std::numeric_limits<std::int64_t>::max());
     }
     SECTION("every 2xx status is a success") {
         for (const int status : {200, 201, 202, 203, 299}) {
             CAPTURE(status);
             CHECK(trocco::parse_job_response(response(status, example_a)).has_value());
-            CHECK(trocco::parse_pipeline_job_response(response(status, example_c)).has_value());
+            CHECK(trocco::parse_workflow_job_response(response(status, example_c)).has_value());
         }
     }
     SECTION("a UTF-8 byte order mark before the body") {
@@ -347,7 +347,7 @@ TEST_CASE("a non-2xx answer is an error from error_from_response, whatever its b
         CHECK(r.error().code() == trocco::errc::server_error);
         CHECK(r.error().http_status() == 500);
         CHECK(r.error().message() == "500 Internal Server Error");
-        const auto p = trocco::parse_pipeline_job_response(response(503, example_c));
+        const auto p = trocco::parse_workflow_job_response(response(503, example_c));
         REQUIRE_FALSE(p.has_value());
         CHECK(p.error().code() == trocco::errc::server_error);
         CHECK(p.error().message() == "503 Service Unavailable");

@@ -961,7 +961,7 @@ TEST_CASE("curl transport: a stop request cancels promptly", "[curl]") {
         const auto r = send_sync(t, get(server.url("/slow")), source.get_token());
         stopper.join();
         CHECK(since(start) < 3s);
-        REQUIRE(is_error(r, trocco::errc::cancelled));
+        REQUIRE(is_error(r, trocco::errc::canceled));
         CHECK(server.requests().size() == 1);
         const auto next = send_sync(t, get(server.url("/fast")));  // the transport goes on working
         REQUIRE(next.has_value());
@@ -978,15 +978,15 @@ TEST_CASE("curl transport: a stop request cancels promptly", "[curl]") {
         stopper.join();
         CHECK(since(start) < 3s);
         REQUIRE_FALSE(r.has_value());
-        CHECK(r.error().kind() == trocco::errc::cancelled);
+        CHECK(r.error().kind() == trocco::errc::canceled);
     }
     SECTION("requested before the co_await: nothing is sent") {
         std::stop_source source;
         source.request_stop();
-        CHECK(is_error(send_sync(t, get(server.url("/fast")), source.get_token()), trocco::errc::cancelled));
+        CHECK(is_error(send_sync(t, get(server.url("/fast")), source.get_token()), trocco::errc::canceled));
         const auto s = sleep_sync(t, 10s, source.get_token());
         REQUIRE_FALSE(s.has_value());
-        CHECK(s.error().kind() == trocco::errc::cancelled);
+        CHECK(s.error().kind() == trocco::errc::canceled);
         CHECK(server.requests().empty());
     }
     SECTION("requested from a completion on the worker thread") {
@@ -999,7 +999,7 @@ TEST_CASE("curl transport: a stop request cancels promptly", "[curl]") {
         };
         const auto long_send = [](trocco::curl::transport* tr, std::string url, std::stop_token stop) -> trocco::task<bool> {
             auto r = co_await tr->send(get(std::move(url)), std::move(stop));
-            co_return !r.has_value() && r.error().kind() == trocco::errc::cancelled;
+            co_return !r.has_value() && r.error().kind() == trocco::errc::canceled;
         };
         const auto start = clock_type::now();
         all.start(long_send(&t, server.url("/slow"), source.get_token()));
@@ -1011,7 +1011,7 @@ TEST_CASE("curl transport: a stop request cancels promptly", "[curl]") {
     }
 }
 
-TEST_CASE("curl transport: destruction completes everything in flight with cancelled", "[curl]") {
+TEST_CASE("curl transport: destruction completes everything in flight with canceled", "[curl]") {
     test_server server([](const received_request&) {
         reply answer;
         answer.delay = 10s;
@@ -1039,7 +1039,7 @@ TEST_CASE("curl transport: destruction completes everything in flight with cance
     CHECK(since(start) < 3s);
     CHECK(all.done() == sends + sleeps);  // resumed before the destructor returned
     REQUIRE(all.wait_all(1s));
-    for (std::size_t i = 0; i < sends + sleeps; ++i) CHECK(all.result(i).value() == trocco::errc::cancelled);
+    for (std::size_t i = 0; i < sends + sleeps; ++i) CHECK(all.result(i).value() == trocco::errc::canceled);
 }
 
 TEST_CASE("curl transport: the post hook receives every completion", "[curl]") {
@@ -1096,7 +1096,7 @@ TEST_CASE("curl transport: the post hook receives every completion", "[curl]") {
         std::lock_guard lock(mutex);
         CHECK(posts == 4);
     }
-    SECTION("destruction hands the cancelled completions to post; they may run after the transport is gone") {
+    SECTION("destruction hands the canceled completions to post; they may run after the transport is gone") {
         gather<std::string> all(2);
         auto t = std::make_unique<trocco::curl::transport>(options);
         all.start(nap(t.get(), 10s));

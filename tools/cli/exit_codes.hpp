@@ -43,7 +43,7 @@ inline int exit_code_for(const trocco::error& e) noexcept {
         case errc::transport_failure: return exit_unavailable;
         case errc::wait_timeout: return exit_wait_timeout;
         case errc::outcome_unknown: return exit_outcome_unknown;
-        case errc::cancelled: return exit_interrupted;
+        case errc::canceled: return exit_interrupted;
     }
     return exit_job_error;
 }

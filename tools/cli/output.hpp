@@ -27,7 +27,7 @@ namespace trocco::cli {
 /// still carries the last job seen (from error::last_job()), so that --json can print it.
 struct command_outcome {
     std::optional<trocco::job> job = std::nullopt;
-    std::optional<trocco::pipeline_job> pipeline_job = std::nullopt;
+    std::optional<trocco::workflow_job> workflow_job = std::nullopt;
     std::optional<trocco::error> failure = std::nullopt;
 };
 
@@ -80,10 +80,10 @@ inline nlohmann::ordered_json to_json(const trocco::job& j) {
 
 /// A workflow job with the API's field names: id, pipeline_definition_id, name, status, created_at, started_at,
 /// finished_at, context_time (kept as trocco sent it).
-inline nlohmann::ordered_json to_json(const trocco::pipeline_job& j) {
+inline nlohmann::ordered_json to_json(const trocco::workflow_job& j) {
     nlohmann::ordered_json o;
     o["id"] = j.id;
-    o["pipeline_definition_id"] = j.pipeline_definition_id;
+    o["pipeline_definition_id"] = j.workflow_definition_id;
     o["name"] = detail::json_text_or_null(j.name);
     o["status"] = detail::status_text(j.status, j.raw_status);
     o["created_at"] = detail::json_time(j.created_at);
@@ -98,7 +98,7 @@ inline nlohmann::ordered_json to_json(const trocco::pipeline_job& j) {
 }
 
 inline std::string json_line(const trocco::job& j) { return detail::dump_line(to_json(j)); }
-inline std::string json_line(const trocco::pipeline_job& j) { return detail::dump_line(to_json(j)); }
+inline std::string json_line(const trocco::workflow_job& j) { return detail::dump_line(to_json(j)); }
 
 // ---- human-readable lines ---------------------------------------------------------------------------------------
 
@@ -147,7 +147,7 @@ inline std::string status_line(timestamp now, const trocco::job& j) {
     return status_line(now, resource::job, j.id, detail::status_text(j.status, j.raw_status));
 }
 
-inline std::string status_line(timestamp now, const trocco::pipeline_job& j) {
+inline std::string status_line(timestamp now, const trocco::workflow_job& j) {
     return status_line(now, resource::pipeline, j.id, detail::status_text(j.status, j.raw_status));
 }
 
@@ -180,10 +180,10 @@ inline std::string summary_line(const trocco::job& j) {
     return text + detail::times_text(j.created_at, j.started_at, j.finished_at) + "\n";
 }
 
-inline std::string summary_line(const trocco::pipeline_job& j) {
+inline std::string summary_line(const trocco::workflow_job& j) {
     std::string text = "pipeline job " + std::to_string(j.id) + " " +
                        printable(detail::status_text(j.status, j.raw_status)) + ": definition " +
-                       std::to_string(j.pipeline_definition_id);
+                       std::to_string(j.workflow_definition_id);
     if (!j.name.empty()) text += " (" + printable(j.name) + ")";
     if (j.context_time) text += ", context time " + printable(*j.context_time);
     return text + detail::times_text(j.created_at, j.started_at, j.finished_at) + "\n";
@@ -206,7 +206,7 @@ inline std::string error_text(const command_line& cmd, const trocco::error& e) {
                         std::to_string(*id) + "\n";
             }
             break;
-        case errc::cancelled:
+        case errc::canceled:
             if (id) {
                 text += "trocco: interrupted; " + kind + " " + std::to_string(*id) +
                         " keeps running on trocco; wait again with: trocco " + group + " wait " +
@@ -253,15 +253,15 @@ inline final_report make_final_report(const command_line& cmd, const command_out
     if (cmd.json) {
         if (outcome.job) {
             report.out = json_line(*outcome.job);
-        } else if (outcome.pipeline_job) {
-            report.out = json_line(*outcome.pipeline_job);
+        } else if (outcome.workflow_job) {
+            report.out = json_line(*outcome.workflow_job);
         }
     } else if (cmd.verb == action::run && !cmd.wait) {
         if (outcome.job) report.out = std::to_string(outcome.job->id) + "\n";
-        if (outcome.pipeline_job) report.out = std::to_string(outcome.pipeline_job->id) + "\n";
+        if (outcome.workflow_job) report.out = std::to_string(outcome.workflow_job->id) + "\n";
     } else {
         if (outcome.job) report.out = summary_line(*outcome.job);
-        if (outcome.pipeline_job) report.out = summary_line(*outcome.pipeline_job);
+        if (outcome.workflow_job) report.out = summary_line(*outcome.workflow_job);
     }
     if (outcome.failure) {
         report.err = error_text(cmd, *outcome.failure);

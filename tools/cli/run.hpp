@@ -42,9 +42,9 @@ inline run_job_request make_run_job_request(const command_line& cmd) {
     return request;
 }
 
-inline run_pipeline_job_request make_run_pipeline_job_request(const command_line& cmd) {
-    run_pipeline_job_request request;
-    request.pipeline_definition_id = cmd.id;
+inline run_workflow_request make_run_workflow_request(const command_line& cmd) {
+    run_workflow_request request;
+    request.workflow_definition_id = cmd.id;
     request.context_time = cmd.context_time;
     request.time_zone = cmd.time_zone;
     return request;
@@ -58,13 +58,13 @@ command_outcome outcome_of(result<Job> r) {
         if constexpr (std::is_same_v<Job, trocco::job>) {
             outcome.job = std::move(*r);
         } else {
-            outcome.pipeline_job = std::move(*r);
+            outcome.workflow_job = std::move(*r);
         }
         return outcome;
     }
     trocco::error e = std::move(r).error();
     if (const auto* j = e.last_job()) outcome.job = *j;
-    if (const auto* p = e.last_pipeline_job()) outcome.pipeline_job = *p;
+    if (const auto* p = e.last_workflow_job()) outcome.workflow_job = *p;
     outcome.failure = std::move(e);
     return outcome;
 }
@@ -105,18 +105,18 @@ template <class Transport>
 task<command_outcome> execute_pipeline(client<Transport>* c, command_line cmd, progress_printer* progress,
                                        std::stop_token stop) {
     if (cmd.verb == action::get) {
-        auto read = co_await c->get_pipeline_job(cmd.id, stop);
+        auto read = co_await c->get_workflow_job(cmd.id, stop);
         co_return outcome_of(std::move(read));
     }
     wait_options options = make_wait_options(cmd, stop);
-    attach_progress<trocco::pipeline_job>(options, progress);
+    attach_progress<trocco::workflow_job>(options, progress);
     if (cmd.verb == action::wait) {
-        auto done = co_await c->wait_pipeline_job(cmd.id, std::move(options));
+        auto done = co_await c->wait_workflow_job(cmd.id, std::move(options));
         co_return outcome_of(std::move(done));
     }
-    run_pipeline_job_request request = make_run_pipeline_job_request(cmd);
+    run_workflow_request request = make_run_workflow_request(cmd);
     if (!cmd.wait) {
-        auto started = co_await c->run_pipeline_job(std::move(request), stop);
+        auto started = co_await c->run_workflow(std::move(request), stop);
         if (started) progress->status_changed(*started);
         co_return outcome_of(std::move(started));
     }
@@ -127,7 +127,7 @@ task<command_outcome> execute_pipeline(client<Transport>* c, command_line cmd, p
 }  // namespace detail
 
 /// Carries out `cmd` with `c`. `c` and `progress` must outlive the task. Stopping `stop` ends a request or a wait
-/// promptly with errc::cancelled (the job keeps running on trocco).
+/// promptly with errc::canceled (the job keeps running on trocco).
 template <class Transport>
 task<command_outcome> execute(client<Transport>* c, command_line cmd, progress_printer* progress,
                               std::stop_token stop) {

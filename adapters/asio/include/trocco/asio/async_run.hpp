@@ -21,7 +21,7 @@
 //
 // Cancellation: pass a factory `F(std::stop_token) -> task<T>` instead of a task, and the task gets a stop token.
 // Where Asio has per-operation cancellation slots (Boost >= 1.77), a cancellation emitted on the handler's slot
-// requests that stop; the operation then completes as the task does on a stop (trocco: errc::cancelled). On
+// requests that stop; the operation then completes as the task does on a stop (trocco: errc::canceled). On
 // Boost 1.74 there are no slots: stop the task through your own std::stop_source instead.
 #pragma once
 
@@ -117,7 +117,7 @@ struct task_value<trocco::task<X>> {
 }  // namespace detail
 
 /// Runs `t` as an Asio operation. See the top of this header for the completion signature, threads and
-/// cancellation (a plain task cannot be cancelled through Asio: give it a stop token yourself, or use the
+/// cancellation (a plain task cannot be canceled through Asio: give it a stop token yourself, or use the
 /// factory overload).
 template <class T, class CompletionToken>
 auto async_run(boost::asio::any_io_executor executor, trocco::task<T> t, CompletionToken&& token) {

@@ -8,7 +8,7 @@
 // transport's executor, whatever thread started it. One transport serves any number of concurrent operations.
 //
 // Lifetimes: operations keep the transport's internal state alive. Destroying the transport aborts whatever is
-// in flight: each pending send or sleep then completes with errc::cancelled (and a client stops at once on it),
+// in flight: each pending send or sleep then completes with errc::canceled (and a client stops at once on it),
 // pooled connections are closed. The io_context must keep running until those completions are delivered.
 #pragma once
 
@@ -257,7 +257,7 @@ public:
 
     /// On the strand.
     void start() {
-        if (state_->shut_down) return finish(error{errc::cancelled, "the transport was destroyed"});
+        if (state_->shut_down) return finish(error{errc::canceled, "the transport was destroyed"});
         state_->in_flight.insert(shared_from_this());
         auto url = parse_url(request_.url);
         if (!url) return finish(std::move(url).error());
@@ -286,13 +286,13 @@ public:
         connect();
     }
 
-    /// On the strand: stop whatever is pending; the pending handler then completes with errc::cancelled.
+    /// On the strand: stop whatever is pending; the pending handler then completes with errc::canceled.
     void abort() override {
         if (done_) return;
         aborted_ = true;
         if (waiting_ && state_->forget_waiter(key_, this)) {
             waiting_ = false;
-            return finish(error{errc::cancelled, "send cancelled while waiting for a connection"});
+            return finish(error{errc::canceled, "send canceled while waiting for a connection"});
         }
         resolver_.cancel();
         deadline_timer_.cancel();
@@ -443,7 +443,7 @@ private:
             connection_->close();
             connection_.reset();  // released below as closed
         }
-        if (aborted_) return finish(error{errc::cancelled, "send cancelled"});
+        if (aborted_) return finish(error{errc::canceled, "send canceled"});
         if (ec == beast::error::timeout) return finish(error{code, what + ": timed out"});
         finish(transport_error(code, what, ec));
     }
@@ -490,11 +490,11 @@ public:
     const strand_type& state_strand() const noexcept { return state_->strand; }
 
     void start() {
-        if (state_->shut_down) return finish(error{errc::cancelled, "the transport was destroyed"});
+        if (state_->shut_down) return finish(error{errc::canceled, "the transport was destroyed"});
         state_->in_flight.insert(shared_from_this());
         timer_.expires_after(delay_);
         timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-            if (ec || self->aborted_) return self->finish(error{errc::cancelled, "sleep cancelled"});
+            if (ec || self->aborted_) return self->finish(error{errc::canceled, "sleep canceled"});
             self->finish({});
         });
     }
@@ -578,7 +578,7 @@ public:
     transport(const transport&) = delete;
     transport& operator=(const transport&) = delete;
 
-    /// Aborts everything in flight (completions: errc::cancelled) and closes pooled connections.
+    /// Aborts everything in flight (completions: errc::canceled) and closes pooled connections.
     ~transport() {
         boost::asio::dispatch(state_->strand, [state = state_] { state->shutdown(); });
     }
@@ -590,7 +590,7 @@ public:
             std::make_shared<detail::send_operation>(state_, std::move(request)), std::move(stop));
     }
 
-    /// Completes after `delay` (steady_timer), or with errc::cancelled when `stop` is requested.
+    /// Completes after `delay` (steady_timer), or with errc::canceled when `stop` is requested.
     auto sleep_for(std::chrono::milliseconds delay, std::stop_token stop) {
         return detail::operation_awaiter<detail::sleep_operation, result<void>>(
             std::make_shared<detail::sleep_operation>(state_, delay), std::move(stop));

@@ -25,9 +25,9 @@
 // GETs reuse connections (and may be resent by libcurl in that case, which is harmless for a read).
 //
 // Lifetimes. The request is moved into the awaitable; the caller keeps nothing alive. Destroying the transport
-// stops the worker: every pending send or sleep completes with errc::cancelled (resumed as above, before the
+// stops the worker: every pending send or sleep completes with errc::canceled (resumed as above, before the
 // destructor returns when `post` is not set), then every easy handle and the multi handle are cleaned up. A
-// trocco::client stops at once on a cancelled result and does not touch the transport again.
+// trocco::client stops at once on a canceled result and does not touch the transport again.
 #pragma once
 
 #include <algorithm>
@@ -98,7 +98,7 @@ struct transport_options {
     /// is called on the worker thread and must not throw (that terminates the program); it must eventually run
     /// every `f` it accepts (a dropped `f` leaves its coroutine suspended forever), normally on another thread
     /// (running `f` inline gives the default behaviour back). During the transport's destruction it still
-    /// receives the cancelled completions; they may run after the transport is gone, which a client handles.
+    /// receives the canceled completions; they may run after the transport is gone, which a client handles.
     std::function<void(std::function<void()>)> post = {};
 };
 
@@ -189,7 +189,7 @@ public:
     bool scheduled = false;
 };
 
-inline error cancelled_error(std::string_view what) { return error{errc::cancelled, std::string(what)}; }
+inline error canceled_error(std::string_view what) { return error{errc::canceled, std::string(what)}; }
 
 inline constexpr std::string_view destroyed_message = "the curl transport was destroyed";
 
@@ -373,12 +373,12 @@ public:
         curl_multi_cleanup(multi_);
     }
 
-    /// Any thread. Queues `op` for the worker; false (and `op` completed with errc::cancelled, not resumed) when
+    /// Any thread. Queues `op` for the worker; false (and `op` completed with errc::canceled, not resumed) when
     /// the transport is being destroyed.
     bool submit(std::shared_ptr<operation> op) {
         std::lock_guard lock(mutex_);
         if (closed_) {
-            op->set_error(cancelled_error(destroyed_message));
+            op->set_error(canceled_error(destroyed_message));
             return false;
         }
         starts_.push_back(std::move(op));
@@ -455,8 +455,8 @@ private:
 
     void start(std::shared_ptr<operation> op) noexcept {
         if (op->cancel_requested.load(std::memory_order_acquire)) {
-            const auto what = op->what() == operation::kind::send ? "send cancelled" : "sleep cancelled";
-            return fail(std::move(op), cancelled_error(what));
+            const auto what = op->what() == operation::kind::send ? "send canceled" : "sleep canceled";
+            return fail(std::move(op), canceled_error(what));
         }
         if (op->what() == operation::kind::sleep) {
             auto sleep = std::static_pointer_cast<sleep_operation>(std::move(op));
@@ -625,7 +625,7 @@ private:
             if (!sleep->scheduled) return;  // already completed (or not started: start() sees the flag)
             sleep->scheduled = false;
             timers_.erase(sleep->timer);
-            return fail(std::move(sleep), cancelled_error("sleep cancelled"));
+            return fail(std::move(sleep), canceled_error("sleep canceled"));
         }
         auto send = std::static_pointer_cast<send_operation>(std::move(op));
         if (send->easy == nullptr) return;  // already completed (or not started)
@@ -634,7 +634,7 @@ private:
         transfers_.erase(it);
         curl_multi_remove_handle(multi_, send->easy);
         send->release();
-        fail(std::move(send), cancelled_error("send cancelled"));
+        fail(std::move(send), canceled_error("send canceled"));
     }
 
     void fire_timers() noexcept {
@@ -657,22 +657,22 @@ private:
         return static_cast<int>(std::min(std::chrono::ceil<std::chrono::milliseconds>(wait), idle).count());
     }
 
-    /// On the worker, once closed_ is set: completes everything with errc::cancelled.
+    /// On the worker, once closed_ is set: completes everything with errc::canceled.
     void shutdown(std::vector<std::shared_ptr<operation>>& never_started) noexcept {
-        for (auto& op : never_started) fail(std::move(op), cancelled_error(destroyed_message));
+        for (auto& op : never_started) fail(std::move(op), canceled_error(destroyed_message));
         never_started.clear();
         auto transfers = std::move(transfers_);
         transfers_.clear();
         for (auto& [easy, op] : transfers) {
             curl_multi_remove_handle(multi_, easy);
             op->release();
-            fail(std::move(op), cancelled_error(destroyed_message));
+            fail(std::move(op), canceled_error(destroyed_message));
         }
         auto timers = std::move(timers_);
         timers_.clear();
         for (auto& [due, sleep] : timers) {
             sleep->scheduled = false;
-            fail(std::move(sleep), cancelled_error(destroyed_message));
+            fail(std::move(sleep), canceled_error(destroyed_message));
         }
         // Nothing can be queued any more (closed_ is set); drop the cancel requests' references.
         std::lock_guard lock(mutex_);
@@ -700,7 +700,7 @@ inline void canceller::operator()() noexcept {
 }
 
 /// The awaitable of send() and sleep_for(). Nothing happens until it is awaited; a stop already requested then
-/// completes it at once with errc::cancelled, without suspending.
+/// completes it at once with errc::canceled, without suspending.
 template <class Op, class Result>
 class operation_awaiter {
 public:
@@ -713,8 +713,8 @@ public:
 
     bool await_ready() {
         if (!stop_.stop_requested()) return false;
-        op_->set_error(cancelled_error(op_->what() == operation::kind::send ? "stopped before the request was sent"
-                                                                            : "sleep cancelled"));
+        op_->set_error(canceled_error(op_->what() == operation::kind::send ? "stopped before the request was sent"
+                                                                            : "sleep canceled"));
         return true;
     }
 
@@ -729,7 +729,7 @@ public:
         if (owner_->submit(op_)) return true;
         op_->stop_registration.reset();
         op_->continuation = {};
-        return false;  // the transport is being destroyed: completed with errc::cancelled, no suspension
+        return false;  // the transport is being destroyed: completed with errc::canceled, no suspension
     }
 
     Result await_resume() { return std::move(*op_->outcome); }
@@ -753,7 +753,7 @@ public:
     /// trocco/curl/global_init.hpp).
     explicit transport(transport_options options = {}) : engine_(std::move(options)) {}
 
-    /// Stops the worker: every pending send and sleep completes with errc::cancelled first. Must not run on the
+    /// Stops the worker: every pending send and sleep completes with errc::canceled first. Must not run on the
     /// worker thread itself (that is, inside a completion resumed there): the program would terminate.
     ~transport() = default;
 
@@ -768,7 +768,7 @@ public:
     ///   transport_failure  anything after that (reset while writing or reading, request_timeout passed after the
     ///                      request was sent, no or a malformed answer, "response too large");
     ///   invalid_argument   the URL is not http(s)://..., a header contains CR/LF/NUL, or a GET has a body;
-    ///   cancelled          `stop` was requested (the transfer is removed at once) or the transport was destroyed.
+    ///   canceled          `stop` was requested (the transfer is removed at once) or the transport was destroyed.
     /// Messages are "<METHOD> <url>: <libcurl's description> (<libcurl's details>)". Headers are sent as given,
     /// plus Host and (for a POST) Content-Length; libcurl's own Accept, Content-Type and Expect: 100-continue
     /// are suppressed unless the request names them. A POST goes on a new connection closed afterwards.
@@ -777,7 +777,7 @@ public:
             engine_, std::make_shared<detail::send_operation>(std::move(request)), std::move(stop));
     }
 
-    /// Completes after `delay` (at least, on now()'s clock, counted from the co_await), or with errc::cancelled
+    /// Completes after `delay` (at least, on now()'s clock, counted from the co_await), or with errc::canceled
     /// promptly when `stop` is requested or the transport is destroyed. Served by the worker's timer queue.
     auto sleep_for(std::chrono::milliseconds delay, std::stop_token stop) {
         return detail::operation_awaiter<detail::sleep_operation, result<void>>(

@@ -311,7 +311,7 @@ public:
         std::lock_guard lock(mutex_);
         job_outcomes_[definition_id] = outcome;
     }
-    void set_pipeline_outcome(std::int64_t definition_id, scripted_outcome outcome) {
+    void set_workflow_outcome(std::int64_t definition_id, scripted_outcome outcome) {
         std::lock_guard lock(mutex_);
         pipeline_outcomes_[definition_id] = outcome;
     }
@@ -319,7 +319,7 @@ public:
         std::lock_guard lock(mutex_);
         job_names_[definition_id] = std::move(name);
     }
-    void set_pipeline_definition_name(std::int64_t definition_id, std::string name) {
+    void set_workflow_definition_name(std::int64_t definition_id, std::string name) {
         std::lock_guard lock(mutex_);
         pipeline_names_[definition_id] = std::move(name);
     }
@@ -1100,15 +1100,15 @@ public:
     void set_job_outcome(std::int64_t job_definition_id, scripted_outcome outcome) {
         core_->state().set_job_outcome(job_definition_id, outcome);
     }
-    void set_pipeline_outcome(std::int64_t pipeline_definition_id, scripted_outcome outcome) {
-        core_->state().set_pipeline_outcome(pipeline_definition_id, outcome);
+    void set_workflow_outcome(std::int64_t pipeline_definition_id, scripted_outcome outcome) {
+        core_->state().set_workflow_outcome(pipeline_definition_id, outcome);
     }
     /// The name reported for a definition (default "fake_job_definition_<id>" / "fake_pipeline_definition_<id>").
     void set_job_definition_name(std::int64_t job_definition_id, std::string name) {
         core_->state().set_job_definition_name(job_definition_id, std::move(name));
     }
-    void set_pipeline_definition_name(std::int64_t pipeline_definition_id, std::string name) {
-        core_->state().set_pipeline_definition_name(pipeline_definition_id, std::move(name));
+    void set_workflow_definition_name(std::int64_t pipeline_definition_id, std::string name) {
+        core_->state().set_workflow_definition_name(pipeline_definition_id, std::move(name));
     }
 
     /// Adds a fault (times == 0: ignored). Faults are matched in the order injected.
@@ -1128,12 +1128,12 @@ public:
 
     /// Ids of the jobs created so far, ascending (transfer jobs from 100001, workflow jobs from 200001).
     std::vector<std::int64_t> job_ids() const { return core_->state().job_ids(false); }
-    std::vector<std::int64_t> pipeline_job_ids() const { return core_->state().job_ids(true); }
+    std::vector<std::int64_t> workflow_job_ids() const { return core_->state().job_ids(true); }
     /// What the POST that created a job carried; nullopt for an unknown id.
     std::optional<run_parameters> job_run_parameters(std::int64_t job_id) const {
         return core_->state().parameters(false, job_id);
     }
-    std::optional<run_parameters> pipeline_job_run_parameters(std::int64_t pipeline_job_id) const {
+    std::optional<run_parameters> workflow_job_run_parameters(std::int64_t pipeline_job_id) const {
         return core_->state().parameters(true, pipeline_job_id);
     }
     std::optional<std::vector<custom_variable>> job_custom_variables(std::int64_t job_id) const {

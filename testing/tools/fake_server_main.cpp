@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
         trocco::testing::fake_server server(io.get_executor(), options);
         for (const auto& o : outcomes) {
             if (o.pipeline) {
-                server.set_pipeline_outcome(o.definition_id, o.outcome);
+                server.set_workflow_outcome(o.definition_id, o.outcome);
             } else {
                 server.set_job_outcome(o.definition_id, o.outcome);
             }

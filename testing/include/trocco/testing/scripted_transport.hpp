@@ -33,10 +33,10 @@
 #include <utility>
 #include <vector>
 
-#include "../http.hpp"
-#include "../result.hpp"
-#include "../sync_wait.hpp"
-#include "../task.hpp"
+#include <trocco/http.hpp>
+#include <trocco/result.hpp>
+#include <trocco/sync_wait.hpp>
+#include <trocco/task.hpp>
 
 namespace trocco::testing {
 
@@ -102,7 +102,7 @@ public:
 
     /// Every request received, in order.
     const std::vector<http_request>& requests() const noexcept { return requests_; }
-    /// Every delay asked of sleep_for, in order (cancelled ones included).
+    /// Every delay asked of sleep_for, in order (canceled ones included).
     const std::vector<std::chrono::milliseconds>& sleeps() const noexcept { return sleeps_; }
     /// Requests that did not match their step, or that arrived with no step left, described.
     const std::vector<std::string>& mismatches() const noexcept { return mismatches_; }
@@ -206,7 +206,7 @@ private:
             operation* op;
             void operator()() const noexcept { op->on_stop(); }
         };
-        // A stop makes the operation due now, so it completes (with errc::cancelled) at the next run_one().
+        // A stop makes the operation due now, so it completes (with errc::canceled) at the next run_one().
         void on_stop() noexcept {
             stopped = true;
             auto& pending = transport_->pending_;
@@ -244,7 +244,7 @@ public:
     private:
         void resolve() {
             if (stopped || stop_.stop_requested()) {
-                outcome_.emplace(error{errc::cancelled, "scripted_transport: send cancelled"});
+                outcome_.emplace(error{errc::canceled, "scripted_transport: send canceled"});
             } else {
                 outcome_.emplace(std::move(step_.outcome));
             }
@@ -269,7 +269,7 @@ public:
         }
         bool await_ready() {
             if (stop_.stop_requested()) {
-                outcome_ = error{errc::cancelled, "scripted_transport: sleep cancelled"};
+                outcome_ = error{errc::canceled, "scripted_transport: sleep canceled"};
                 return true;
             }
             if (transport_.mode_ == completion::immediate) {
@@ -283,7 +283,7 @@ public:
 
     private:
         void complete() override {
-            if (stopped) outcome_ = error{errc::cancelled, "scripted_transport: sleep cancelled"};
+            if (stopped) outcome_ = error{errc::canceled, "scripted_transport: sleep canceled"};
             finish();
         }
 
