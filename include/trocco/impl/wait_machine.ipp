@@ -600,7 +600,7 @@ TROCCO_DECL void wait_machine::finish(result<any_job> r, clock::time_point now) 
     }
     step_.what = wait_step::kind::done;
     step_.request = {};
-    request_.reset();
+    if (mode_ != mode::fetch) request_.reset();  // a fetch may be rejected and sent again
     const std::optional<errc> failure = r ? std::nullopt : std::optional<errc>(r.error().kind());
     result_.emplace(std::move(r));
     if (mode_ != mode::fetch) {  // a page of a list is not a wait
