@@ -243,7 +243,8 @@ private:
                     break;
                 }
                 case wait_step::kind::acquire: {
-                    const budget_request ask{step.role, now(), wall(), m.job_id()};
+                    const budget_request ask{step.role, now(), wall(), m.job_id(),
+                                             static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(&m))};
                     auto allowed = co_await options_.budget->acquire(ask);
                     m.on_budget(allowed, now());
                     break;

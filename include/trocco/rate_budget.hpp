@@ -20,6 +20,9 @@ struct budget_request {
     std::chrono::steady_clock::time_point now;         // the transport's clock: the answer is on it too
     std::chrono::system_clock::time_point wall_now;    // for X-Rate-Limit-Reset (UNIX seconds)
     std::int64_t job_id = 0;                           // 0 before a job id is known
+    /// Who asks: the same value for every request of one operation, different for operations running at once
+    /// (a budget that queues requests recognises one coming back).
+    std::uint64_t requester = 0;
 };
 
 /// What an answer told about the account's budget.

@@ -26,8 +26,9 @@ struct retry_policy {
     double multiplier = 2.0;
     std::chrono::milliseconds max_backoff = std::chrono::seconds{30};
     /// The longest wait the server may ask for (Retry-After, or X-Rate-Limit-Reset on a 429) that is still
-    /// honoured; a longer one ends the retries with the server's error.
-    std::chrono::milliseconds max_server_wait = std::chrono::minutes{10};
+    /// honoured; a longer one ends the retries with the server's error. 15 minutes: trocco counts calls in
+    /// 10-minute windows, so a 429 early in a window names a reset up to 10 minutes (plus clock skew) away.
+    std::chrono::milliseconds max_server_wait = std::chrono::minutes{15};
 };
 
 /// What is being retried. A job-starting POST is never resent once it may have reached the server.

@@ -10,6 +10,7 @@
 #include "http.hpp"
 #include "http_status.hpp"
 #include "idempotency_store.hpp"
+#include "in_process_budget.hpp"
 #include "list_sequence.hpp"
 #include "job.hpp"
 #include "job_kind.hpp"

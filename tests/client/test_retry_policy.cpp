@@ -39,7 +39,7 @@ TEST_CASE("retry policy defaults", "[retry]") {
     CHECK(p.initial_backoff == 1s);
     CHECK(p.multiplier == 2.0);
     CHECK(p.max_backoff == 30s);
-    CHECK(p.max_server_wait == 10min);
+    CHECK(p.max_server_wait == 15min);
 }
 
 TEST_CASE("is_retryable_status: 408, 429, 500, 502, 503, 504 and nothing else", "[retry]") {
