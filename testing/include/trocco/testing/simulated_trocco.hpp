@@ -11,7 +11,8 @@
 //
 // Serves POST /api/jobs?job_definition_id=N (a new job, `queued`), GET /api/jobs/{id} (`queued` for the first
 // `queue_time`, then `executing`, then the job's final status once its duration has passed), and the same for
-// /api/pipeline_jobs (pipeline_definition_id). Sends and sleeps suspend and are completed by run() in due-time
+// /api/pipeline_jobs (pipeline_definition_id), and GET /api/job_definitions/{id}/jobs (every job of that
+// definition, one page, newest first; the filters are not applied). Sends and sleeps suspend and are completed by run() in due-time
 // order, the clock jumping to each due time; a stop request is honoured when the operation comes due.
 // Single-threaded.
 #pragma once
@@ -31,6 +32,7 @@
 
 #include <trocco/http.hpp>
 #include <trocco/result.hpp>
+#include <trocco/timestamp.hpp>
 
 namespace trocco::testing {
 
@@ -203,8 +205,16 @@ private:
     }
 
     std::string body_of(const job_record& j, std::string_view status, std::int64_t id) const {
+        const auto created = options_.wall_start + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                                       j.created - start_);
         return R"({"id":)" + std::to_string(id) + (j.workflow ? R"(,"pipeline_definition_id":)" : R"(,"job_definition_id":)") +
-               std::to_string(j.definition_id) + R"(,"status":")" + std::string(status) + R"("})";
+               std::to_string(j.definition_id) + R"(,"status":")" + std::string(status) + R"(","created_at":")" +
+               format_rfc3339(std::chrono::floor<std::chrono::milliseconds>(created)) + R"("})";
+    }
+
+    std::string_view status_of(const job_record& j) const {
+        if (now_ >= j.ends_at) return j.final_status;
+        return now_ < j.created + options_.queue_time ? "queued" : "executing";
     }
 
     /// Counts the call in the account's window; the headers of the answer, and whether it is over the limit.
@@ -250,7 +260,16 @@ private:
         }
         const std::string_view url = request.url;
         const bool workflow = url.find("/api/pipeline_jobs") != std::string_view::npos;
-        if (post) {
+        if (!post && url.find("/api/job_definitions/") != std::string_view::npos) {
+            const auto definition = number_after(url, "/api/job_definitions/");
+            std::string items;
+            for (auto j = jobs_.rbegin(); j != jobs_.rend(); ++j) {
+                if (j->workflow || !definition || j->definition_id != *definition) continue;
+                items += (items.empty() ? "" : ",") + body_of(*j, status_of(*j), j->id);
+            }
+            response.status = 200;
+            response.body = R"({"items":[)" + items + R"(],"next_cursor":null})";
+        } else if (post) {
             const auto definition = number_after(url, workflow ? "pipeline_definition_id=" : "job_definition_id=");
             if (!definition || *definition <= 0) return http_response{400, {}, R"({"message":"no definition"})"};
             job_record j;
@@ -273,10 +292,8 @@ private:
             ++j.gets;
             const bool finished = now_ >= j.ends_at;
             if (finished && !j.first_seen_finished && f == simulated_fault::none) j.first_seen_finished = now_;
-            const std::string_view status = finished ? std::string_view(j.final_status)
-                                                     : (now_ < j.created + options_.queue_time ? "queued" : "executing");
             response.status = 200;
-            response.body = body_of(j, status, f == simulated_fault::other_job ? j.id + 1000000 : j.id);
+            response.body = body_of(j, status_of(j), f == simulated_fault::other_job ? j.id + 1000000 : j.id);
         }
         if (f == simulated_fault::drop_after) return error{errc::transport_failure, "simulated_trocco: reset after reading"};
         if (f == simulated_fault::server_error_after) return http_response{502, {}, ""};
