@@ -155,6 +155,7 @@ private:
     TROCCO_DECL void job_known(any_job job, events::trigger_outcome::kind how, clock::time_point now);
     TROCCO_DECL void seen(any_job job, clock::time_point now);
     TROCCO_DECL void schedule_poll(std::chrono::milliseconds delay, bool confirming, clock::time_point now);
+    TROCCO_DECL std::chrono::milliseconds next_poll_delay(clock::time_point now);
     TROCCO_DECL void begin_reconcile(clock::time_point now);
     TROCCO_DECL void end_reconcile_round(clock::time_point now);
 
@@ -190,6 +191,8 @@ private:
     clock::time_point deadline_{};
     clock::time_point sent_at_{};
     std::optional<clock::time_point> grace_until_;
+    std::optional<clock::time_point> origin_;  // when the job started, as far as known: the poll schedule's elapsed
+    wall_clock::time_point last_wall_{};       // the wall clock at the last answer
     std::optional<wall_clock::time_point> trigger_wall_;
     std::optional<http_request> request_;  // a trigger or fetch, kept while it may be sent again
     std::optional<any_job> seen_;

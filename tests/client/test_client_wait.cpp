@@ -43,7 +43,7 @@ TEST_CASE("wait outcome: succeeded gives the job", "[client][wait]") {
         CHECK(done->finished_at.has_value());
         CHECK(t.mismatches().empty());
         CHECK(t.remaining_steps() == 0);
-        CHECK(counts(t.sleeps()) == std::vector<long long>{5000, 7500});
+        CHECK(counts(t.sleeps()) == std::vector<long long>{5000, 5000});
     });
 }
 
@@ -157,12 +157,13 @@ TEST_CASE("timeout: wait_timeout with the last job, at exactly the timeout on th
         {
             scripted_transport t{mode};
             t.respond(200, job_json(7, "queued"));
-            for (int i = 0; i < 3; ++i) t.respond(200, job_json(7, "executing"));
+            for (int i = 0; i < 4; ++i) t.respond(200, job_json(7, "executing"));
             trocco::client c{t, options_with()};
             const auto r = run_on(t, mode, c.run_and_wait({.job_definition_id = 42}, {.timeout = 20s}));
             REQUIRE_FALSE(r.has_value());
             CHECK(r.error().kind() == errc::wait_timeout);
-            CHECK(counts(t.sleeps()) == std::vector<long long>{5000, 7500, 7500});
+            CHECK(counts(t.sleeps()) == std::vector<long long>{5000, 5000, 5000, 5000});
+            CHECK(t.remaining_steps() == 0);
             CHECK(elapsed_ms(t) == 20000);
         }
         {
@@ -275,7 +276,7 @@ TEST_CASE("stop during a send (on_send hook) gives canceled promptly, with the j
         CHECK(contains(r.error().message(), "may still be running"));
         CHECK(t.requests().size() == 3);
         CHECK(t.sleeps().size() == 2);  // no retry, no further sleep
-        CHECK(elapsed_ms(t) == 12500);
+        CHECK(elapsed_ms(t) == 10000);
     });
 }
 
@@ -520,7 +521,7 @@ TEST_CASE("re-attach: wait_job polls at once, then on the schedule", "[client][w
         REQUIRE(done.has_value());
         CHECK(done->id == 7);
         CHECK(first_request_at == std::vector<long long>{0});  // no sleep before the first GET
-        CHECK(counts(t.sleeps()) == std::vector<long long>{5000, 7500, 11250});
+        CHECK(counts(t.sleeps()) == std::vector<long long>{5000, 5000, 5000});
         CHECK(t.mismatches().empty());
         CHECK(triggered == 0);
     });
@@ -555,7 +556,7 @@ TEST_CASE("1,000 concurrent waits on one deferred scripted_transport all succeed
     CHECK(t.mismatches().empty());
     CHECK(t.remaining_steps() == 0);
     CHECK(t.requests().size() == static_cast<std::size_t>(3 * n));
-    CHECK(elapsed_ms(t) == 12500);  // they all waited side by side
+    CHECK(elapsed_ms(t) == 10000);  // they all waited side by side
 }
 
 TEST_CASE("1,000 concurrent waits on a URL-answering event-loop transport all succeed", "[client][wait][concurrency]") {

@@ -37,7 +37,7 @@ TEST_CASE("workflow: executing -> error -> retry_waiting -> executing -> succeed
         CHECK(t.remaining_steps() == 0);
         // Poll 0 and 1 on the schedule; the error is looked at again after error_confirmation_delay (10 s); then
         // the schedule resumes where it was (poll 2, 3).
-        CHECK(counts(t.sleeps()) == std::vector<long long>{5000, 7500, 10000, 11250, 16875});
+        CHECK(counts(t.sleeps()) == std::vector<long long>{5000, 5000, 10000, 6485, 7462});
         CHECK(seen == std::vector<std::string>{"queued", "executing", "error", "retry_waiting", "executing", "succeeded"});
     });
 }
@@ -68,7 +68,7 @@ TEST_CASE("workflow: a persistent error fails after exactly error_confirmations 
             // POST, the executing poll, the first error, then `confirmations` more.
             CHECK(t.requests().size() == static_cast<std::size_t>(3 + confirmations));
             CHECK(t.remaining_steps() == 1);
-            std::vector<long long> expected{5000, 7500};
+            std::vector<long long> expected{5000, 5000};
             for (int i = 0; i < confirmations; ++i) expected.push_back(4000);
             CHECK(counts(t.sleeps()) == expected);
             CHECK(seen == std::vector<std::string>{"queued", "executing", "error"});  // one change, one call
@@ -197,8 +197,8 @@ TEST_CASE("workflow re-attach: wait_workflow_job polls at once, then on the sche
         const auto done = run_on(t, mode, c.wait_workflow_job(30));
         REQUIRE(done.has_value());
         CHECK(done->status == job_status::succeeded);
-        CHECK(sent_at == std::vector<long long>{0, 5000, 12500, 23750});
-        CHECK(counts(t.sleeps()) == std::vector<long long>{5000, 7500, 11250});
+        CHECK(sent_at == std::vector<long long>{0, 5000, 10000, 15000});
+        CHECK(counts(t.sleeps()) == std::vector<long long>{5000, 5000, 5000});
         CHECK(t.mismatches().empty());
     });
 }

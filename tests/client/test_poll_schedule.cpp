@@ -27,12 +27,15 @@ void script_job(scripted_transport& t, int running_polls) {
 
 }  // namespace
 
-TEST_CASE("poll_schedule defaults: 5 s growing x1.5 to 30 s, +/-10 % jitter", "[poll]") {
+TEST_CASE("poll_schedule defaults: 5 s, then 1.45 s per square root of a second of run time, to 2 min, +/-10 %",
+          "[poll]") {
     const poll_schedule s;
     CHECK(s.first_delay == 5s);
-    CHECK(s.growth == 1.5);
-    CHECK(s.max_delay == 30s);
+    CHECK(s.growth == 1.0);
+    CHECK(s.max_delay == 2min);
     CHECK(s.jitter == 0.1);
+    CHECK(s.elapsed_scale == 1.45);
+    CHECK(s.planned.empty());
     const trocco::wait_options w;
     CHECK(w.timeout == std::chrono::hours{24});
     CHECK(w.not_found_grace == 60s);
@@ -40,38 +43,47 @@ TEST_CASE("poll_schedule defaults: 5 s growing x1.5 to 30 s, +/-10 % jitter", "[
     CHECK(w.error_confirmation_delay == 10s);
 }
 
-TEST_CASE("poll_delay: the default schedule at random 0.5 (no jitter)", "[poll]") {
-    CHECK(first_delays(poll_schedule{}, 9, 0.5) ==
-          std::vector<long long>{5000, 7500, 11250, 16875, 25313, 30000, 30000, 30000, 30000});
-    CHECK(poll_delay(poll_schedule{}, 1000, 0.5).count() == 30000);
+TEST_CASE("poll_delay: the default schedule at random 0.5 (no jitter), by run time", "[poll]") {
+    const poll_schedule s;
+    const auto at = [&](std::chrono::milliseconds elapsed) { return poll_delay(s, 3, elapsed, 0.5).count(); };
+    CHECK(at(0s) == 5000);
+    CHECK(at(11s) == 5000);            // 1.45 * sqrt(11) = 4.81 s: the floor of 5 s
+    CHECK(at(60s) == 11232);           // 1.45 * sqrt(60)
+    CHECK(at(30min) == 61518);         // 1.45 * sqrt(1800)
+    CHECK(at(2h) == 120000);           // capped at 2 minutes
+    CHECK(at(std::chrono::hours{24 * 365}) == 120000);
+    CHECK(poll_delay(s, 1000, 0.5).count() == 5000);  // no growth by count: only the run time lengthens it
+    // The delays of one wait, each from the run time so far.
+    std::vector<long long> waited;
+    std::chrono::milliseconds elapsed{0};
+    for (int i = 0; i < 8; ++i) {
+        const auto d = poll_delay(s, i, elapsed, 0.5);
+        waited.push_back(d.count());
+        elapsed += d;
+    }
+    CHECK(waited == std::vector<long long>{5000, 5000, 5000, 5616, 6584, 7562, 8549, 9543});
 }
 
 TEST_CASE("poll_delay: jitter bounds at random 0.0 and 0.999", "[poll]") {
     const poll_schedule s;
-    const auto low = first_delays(s, 7, 0.0);
-    const auto high = first_delays(s, 7, 0.999);
-    CHECK(low[0] == 4500);
-    CHECK(low[1] == 6750);
-    CHECK(low[6] == 27000);
-    CHECK(high[0] == 5499);
-    CHECK(high[6] == 32994);
-    const std::vector<double> base{5000, 7500, 11250, 16875, 25312.5, 30000, 30000};
-    for (std::size_t i = 0; i < base.size(); ++i) {
-        CAPTURE(i);
-        CHECK(low[i] >= std::llround(base[i] * 0.9) - 1);
-        CHECK(low[i] <= std::llround(base[i] * 0.9) + 1);
-        CHECK(high[i] > base[i]);
-        CHECK(high[i] <= std::llround(base[i] * 1.1));
-    }
-    for (int poll = 0; poll < 20; ++poll) {
+    for (const auto elapsed : {0s, 60s, 1800s, 7200s}) {
+        const double base = std::min(120000.0, std::max(5000.0, 1450.0 * std::sqrt(std::chrono::duration<double>(elapsed).count())));
         for (double r : {0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 0.999}) {
-            CAPTURE(poll, r);
-            const auto d = poll_delay(s, poll, r).count();
-            const double b = std::min(30000.0, 5000.0 * std::pow(1.5, poll));
-            CHECK(static_cast<double>(d) >= b * 0.9 - 1);
-            CHECK(static_cast<double>(d) <= b * 1.1 + 1);
+            CAPTURE(elapsed.count(), r);
+            const auto d = poll_delay(s, 0, elapsed, r).count();
+            CHECK(static_cast<double>(d) >= base * 0.9 - 1);
+            CHECK(static_cast<double>(d) <= base * 1.1 + 1);
         }
+        CHECK(poll_delay(s, 0, elapsed, 0.0).count() == std::llround(base * 0.9));
     }
+    CHECK(poll_delay(s, 0, 0s, 0.999).count() == 5499);
+}
+
+TEST_CASE("poll_delay: the growth rule of earlier versions still works", "[poll]") {
+    const poll_schedule growing{5s, 1.5, 30s, 0.1, 0.0, {}};
+    std::vector<long long> out;
+    for (int i = 0; i < 9; ++i) out.push_back(poll_delay(growing, i, 0.5).count());
+    CHECK(out == std::vector<long long>{5000, 7500, 11250, 16875, 25313, 30000, 30000, 30000, 30000});
 }
 
 TEST_CASE("poll_schedule::fixed: the same delay every time, whatever the random value", "[poll]") {
@@ -112,9 +124,8 @@ TEST_CASE("a wait asks the transport for exactly the schedule's delays", "[poll]
             CHECK(done->status == trocco::job_status::succeeded);
             CHECK(t.mismatches().empty());
             CHECK(t.remaining_steps() == 0);
-            CHECK(counts(t.sleeps()) ==
-                  std::vector<long long>{5000, 7500, 11250, 16875, 25313, 30000, 30000, 30000});
-            CHECK(elapsed_ms(t) == 5000 + 7500 + 11250 + 16875 + 25313 + 30000 * 3);
+            CHECK(counts(t.sleeps()) == std::vector<long long>{5000, 5000, 5000, 5616, 6584, 7562, 8549, 9543});
+            CHECK(elapsed_ms(t) == 5000 * 3 + 5616 + 6584 + 7562 + 8549 + 9543);
         });
     }
     SECTION("default schedule, random 0.0: the low jitter bound") {
@@ -124,7 +135,7 @@ TEST_CASE("a wait asks the transport for exactly the schedule's delays", "[poll]
             trocco::client c{t, options_with(0.0)};
             const auto done = run_on(t, mode, c.run_and_wait({.job_definition_id = 42}));
             REQUIRE(done.has_value());
-            CHECK(counts(t.sleeps()) == std::vector<long long>{4500, 6750, 10125});
+            CHECK(counts(t.sleeps()) == std::vector<long long>{4500, 4500, 4500});
         });
     }
     SECTION("default schedule, random 0.999: the high jitter bound") {
@@ -134,16 +145,8 @@ TEST_CASE("a wait asks the transport for exactly the schedule's delays", "[poll]
             trocco::client c{t, options_with(0.999)};
             const auto done = run_on(t, mode, c.run_and_wait({.job_definition_id = 42}));
             REQUIRE(done.has_value());
-            const auto slept = counts(t.sleeps());
-            REQUIRE(slept.size() == 7);
-            CHECK(slept[0] == 5499);
-            CHECK(slept[6] == 32994);
-            const std::vector<double> base{5000, 7500, 11250, 16875, 25312.5, 30000, 30000};
-            for (std::size_t i = 0; i < base.size(); ++i) {
-                CAPTURE(i);
-                CHECK(static_cast<double>(slept[i]) > base[i]);
-                CHECK(static_cast<double>(slept[i]) <= base[i] * 1.1);
-            }
+            // Each delay is 1.0998 times the rule's value for the run time so far (5 s, 5 s, 5 s, then the root).
+            CHECK(counts(t.sleeps()) == std::vector<long long>{5499, 5499, 5499, 6477, 7644, 8824, 10015});
         });
     }
     SECTION("a fixed schedule") {
@@ -158,5 +161,54 @@ TEST_CASE("a wait asks the transport for exactly the schedule's delays", "[poll]
             CHECK(counts(t.sleeps()) == std::vector<long long>{20000, 20000, 20000, 20000});
             CHECK(elapsed_ms(t) == 80000);
         });
+    }
+}
+
+TEST_CASE("poll_schedule::from_history: sleeps through most of the run time, polls densely near its end",
+          "[poll][history]") {
+    using std::chrono::milliseconds;
+    std::vector<milliseconds> durations;
+    for (const double f : {0.78, 0.85, 0.9, 0.93, 0.97, 1.0, 1.0, 1.03, 1.06, 1.1, 1.14, 1.2, 1.28, 0.8, 1.35}) {
+        durations.push_back(milliseconds{static_cast<long long>(600'000 * f)});  // about 10 minutes
+    }
+    const auto s = poll_schedule::from_history(durations);
+    REQUIRE_FALSE(s.planned.empty());
+    CHECK(s.planned.front() > 4min);   // nothing in the first 40 % of the expected run time
+    CHECK(s.planned.front() < 9min);
+    CHECK(std::is_sorted(s.planned.begin(), s.planned.end()));
+    for (std::size_t i = 1; i < s.planned.size(); ++i) CHECK(s.planned[i] - s.planned[i - 1] >= 5s);
+    // Between planned times the delay is the gap to the next; past the last, the fallback's rule.
+    CHECK(poll_delay(s, 0, 0ms, 0.5) == s.planned.front());
+    CHECK(poll_delay(s, 5, s.planned[1] - 1ms, 0.5) == 1ms);
+    CHECK(poll_delay(s, 99, s.planned.back() + 10min, 0.5) == poll_delay(poll_schedule{}, 99, s.planned.back() + 10min, 0.5));
+    // Runs like those of the history: fewer calls than polling every 15 s, and seen sooner than polling every 60 s.
+    const auto replay = [&](const poll_schedule& schedule) {
+        double calls = 0;
+        double delay = 0;
+        for (const auto run : durations) {
+            milliseconds t{0};
+            for (int n = 0; t < run; ++n, ++calls) t += poll_delay(schedule, n, t, 0.5);
+            delay += std::chrono::duration<double>(t - run).count();
+        }
+        return std::pair{calls / static_cast<double>(durations.size()), delay / static_cast<double>(durations.size())};
+    };
+    const auto [planned_calls, planned_delay] = replay(s);
+    const auto [fixed_calls, unused_delay] = replay(poll_schedule::fixed(15s));
+    const auto [unused_calls, slow_delay] = replay(poll_schedule::fixed(60s));
+    CAPTURE(planned_calls, planned_delay, fixed_calls, slow_delay);
+    CHECK(planned_calls < 0.35 * fixed_calls);  // measured: 11.1 against 41.3
+    CHECK(planned_delay < 0.7 * slow_delay);    // measured: 8.6 s against 16.4 s
+
+    SECTION("short or noisy history: the fallback unchanged") {
+        const auto fallback = poll_schedule::fixed(20s);
+        CHECK(poll_schedule::from_history(std::vector<milliseconds>(durations.begin(), durations.begin() + 4), fallback)
+                  .planned.empty());
+        std::vector<milliseconds> noisy{1min, 5min, 30min, 2h, 10s, 3min, 8h};
+        const auto n = poll_schedule::from_history(noisy, fallback);
+        CHECK(n.planned.empty());
+        CHECK(n.first_delay == 20s);
+        CHECK(poll_schedule::from_history({}).planned.empty());
+        std::vector<milliseconds> odd{0ms, -5s, 0ms, 0ms, 0ms, 0ms};  // nothing usable
+        CHECK(poll_schedule::from_history(odd).planned.empty());
     }
 }

@@ -53,14 +53,14 @@ TEST_CASE("machine: trigger, poll on the schedule, done with the succeeded job",
     REQUIRE(step_name(m) == "send");
     CHECK(m.next().request.url == "https://trocco.io/api/jobs/7");
     f.answer(m, 200, job_body(7, "executing"));
-    CHECK(until_ms(f, m) == 7500);
+    CHECK(until_ms(f, m) == 5000);
     f.wake(m);
     f.answer(m, 200, job_body(7, "succeeded"));
     REQUIRE(step_name(m) == "done");
     auto r = m.take_result();
     REQUIRE(r.has_value());
     CHECK(std::get<trocco::job>(*r).status == trocco::job_status::succeeded);
-    CHECK(f.elapsed_ms() == 12500);
+    CHECK(f.elapsed_ms() == 10000);
     CHECK(f.events == std::vector<std::string>{
                           "request_sent trigger POST /api/jobs?job_definition_id=42 #1",
                           "answer_received trigger 200",
@@ -70,7 +70,7 @@ TEST_CASE("machine: trigger, poll on the schedule, done with the succeeded job",
                           "request_sent poll GET /api/jobs/7 #1",
                           "answer_received poll 200",
                           "status_changed queued -> executing",
-                          "poll_scheduled in 7500ms",
+                          "poll_scheduled in 5000ms",
                           "request_sent poll GET /api/jobs/7 #1",
                           "answer_received poll 200",
                           "status_changed executing -> succeeded",
@@ -202,16 +202,16 @@ TEST_CASE("machine: a poll's transient failures are retried, then end the wait w
 TEST_CASE("machine: 404 within the grace after the trigger is polled again; after it, not_found", "[machine][poll]") {
     machine_fixture f;
     trocco::wait_options o;
-    o.not_found_grace = 20s;
+    o.not_found_grace = 12s;
     auto m = transfer_wait(f, o);
     f.start_machine(m);
     f.answer(m, 200, job_body(7, "queued"));
     f.wake(m);  // 5 s
     f.answer(m, 404, R"({"message":"Not found"})");
     CHECK(step_name(m) == "sleep");
-    f.wake(m);  // 12.5 s
+    f.wake(m);  // 10 s
     f.answer(m, 404, R"({"message":"Not found"})");
-    f.wake(m);  // 23.75 s: past the grace
+    f.wake(m);  // 15 s: past the grace
     f.answer(m, 404, R"({"message":"Not found"})");
     REQUIRE(step_name(m) == "done");
     auto r = m.take_result();

@@ -276,6 +276,7 @@ TROCCO_DECL bool wait_machine::retry_later(request_kind kind, const result<http_
 TROCCO_DECL void wait_machine::on_answer(result<http_response> outcome, clock::time_point now,
                                          wall_clock::time_point wall_now) {
     const auto duration = detail::saturating_until(sent_at_, now);
+    last_wall_ = wall_now;
     emit(events::answer_received{now, pending_, outcome ? outcome->status : 0,
                                  outcome ? std::nullopt : std::optional<errc>(outcome.error().kind()), duration,
                                  outcome ? parse_rate_limit(outcome->headers) : rate_limit_info{}, attempt_});
@@ -344,7 +345,7 @@ TROCCO_DECL void wait_machine::on_status_answer(result<http_response> outcome, c
     error e = std::move(parsed).error();
     if (e.kind() == errc::not_found && grace_until_ && now < *grace_until_) {
         attempt_ = 0;  // not visible yet, right after the trigger: look again on the schedule
-        return schedule_poll(poll_delay(options_.poll, poll_index_++, random()), false, now);
+        return schedule_poll(next_poll_delay(now), false, now);
     }
     // HTTP errors are judged on the answer (its status, Retry-After); unreadable answers on the error.
     const bool http_failure = outcome && !is_success_status(outcome->status);
@@ -435,6 +436,7 @@ TROCCO_DECL void wait_machine::job_known(any_job job, events::trigger_outcome::k
     if (mode_ == mode::trigger_only) return finish(std::move(job), now);
     if (options_.on_triggered) options_.on_triggered(job_id_);
     grace_until_ = detail::saturating_add(now, options_.not_found_grace);
+    origin_ = now;
     seen_.reset();  // the first status seen is reported as a change
     seen(std::move(job), now);
 }
@@ -445,6 +447,14 @@ TROCCO_DECL void wait_machine::on_recorded(result<void> outcome, clock::time_poi
 }
 
 TROCCO_DECL void wait_machine::seen(any_job job, clock::time_point now) {
+    if (!origin_) {
+        // Re-attached: the job has run since its creation, if trocco says when that was (and it is plausible).
+        origin_ = now;
+        const auto created = std::visit([](const auto& one) { return one.created_at; }, job);
+        if (created && *created < last_wall_ && last_wall_ - *created < std::chrono::days{30}) {
+            origin_ = now - std::chrono::duration_cast<clock::duration>(last_wall_ - *created);
+        }
+    }
     const std::string& status = detail::raw_status_of(job);
     if (!seen_ || detail::raw_status_of(*seen_) != status) {
         const std::string from = seen_ ? detail::raw_status_of(*seen_) : std::string{};
@@ -469,7 +479,12 @@ TROCCO_DECL void wait_machine::seen(any_job job, clock::time_point now) {
         return schedule_poll(options_.error_confirmation_delay, true, now);
     }
     confirmations_ = 0;
-    schedule_poll(poll_delay(options_.poll, poll_index_++, random()), false, now);
+    schedule_poll(next_poll_delay(now), false, now);
+}
+
+TROCCO_DECL std::chrono::milliseconds wait_machine::next_poll_delay(clock::time_point now) {
+    const auto elapsed = origin_ ? detail::saturating_until(*origin_, now) : std::chrono::milliseconds{0};
+    return poll_delay(options_.poll, poll_index_++, elapsed, random());
 }
 
 TROCCO_DECL void wait_machine::schedule_poll(std::chrono::milliseconds delay, bool confirming, clock::time_point now) {
