@@ -1,0 +1,468 @@
+// tests/support/loopback_server.cpp - see loopback_server.hpp.
+#include "loopback_server.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace test_support {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+/// A request head larger than this is answered 431 and the connection closed.
+constexpr std::size_t max_head_bytes = 1024 * 1024;
+
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+}
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    return text;
+}
+
+[[noreturn]] void fail(const char* what) {
+    throw std::runtime_error(std::string("loopback_server: ") + what + ": " + std::strerror(errno));
+}
+
+sockaddr_in loopback_address(std::uint16_t port) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(port);
+    return address;
+}
+
+/// A socket bound to 127.0.0.1 on a free port, listening with `backlog`; its port in `port`.
+int listening_socket(int backlog, std::uint16_t& port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) fail("socket");
+    const int yes = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    sockaddr_in address = loopback_address(0);
+    socklen_t length = sizeof address;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(fd, backlog) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+        const int saved = errno;
+        ::close(fd);
+        errno = saved;
+        fail("bind/listen");
+    }
+    port = ntohs(address.sin_port);
+    return fd;
+}
+
+bool send_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+/// The request line and headers (the head without its final blank line); false if it is not one.
+bool parse_head(std::string_view head, received_request& r) {
+    auto line_end = head.find("\r\n");
+    const std::string_view request_line = head.substr(0, line_end);
+    const auto sp1 = request_line.find(' ');
+    const auto sp2 = sp1 == std::string_view::npos ? sp1 : request_line.find(' ', sp1 + 1);
+    if (sp2 == std::string_view::npos) return false;
+    r.method = std::string(request_line.substr(0, sp1));
+    r.target = std::string(request_line.substr(sp1 + 1, sp2 - sp1 - 1));
+    r.version = std::string(request_line.substr(sp2 + 1));
+    while (line_end != std::string_view::npos) {
+        const auto start = line_end + 2;
+        line_end = head.find("\r\n", start);
+        const std::string_view line = head.substr(start, line_end == std::string_view::npos ? head.npos : line_end - start);
+        if (line.empty()) continue;
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos) return false;
+        r.headers.emplace_back(std::string(line.substr(0, colon)), std::string(trim(line.substr(colon + 1))));
+    }
+    return true;
+}
+
+/// A Content-Length value; false unless it is plain digits below 1 GiB.
+bool parse_length(std::string_view text, std::size_t& length) {
+    if (text.empty() || text.size() > 10) return false;
+    length = 0;
+    for (const char c : text) {
+        if (c < '0' || c > '9') return false;
+        length = length * 10 + static_cast<std::size_t>(c - '0');
+    }
+    return length < (std::size_t{1} << 30);
+}
+
+}  // namespace
+
+// ---- requests, replies, scripts --------------------------------------------------------------------------------
+
+const std::string* received_request::header(std::string_view name) const {
+    for (const auto& [n, v] : headers) {
+        if (iequals(n, name)) return &v;
+    }
+    return nullptr;
+}
+
+std::string reply::wire() const {
+    std::string out = "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\n";
+    bool framed = false;
+    for (const auto& [n, v] : headers) {
+        out += n;
+        out += ": ";
+        out += v;
+        out += "\r\n";
+        framed = framed || iequals(n, "Content-Length") || iequals(n, "Transfer-Encoding");
+    }
+    if (!framed) out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    if (close) out += "Connection: close\r\n";
+    out += "\r\n";
+    out += body;
+    return out;
+}
+
+script::script(reply r) { then(r); }
+
+script::step& script::add(step::kind what) {
+    steps_.emplace_back();
+    steps_.back().what = what;
+    return steps_.back();
+}
+
+script& script::send(std::string bytes) {
+    add(step::kind::send).bytes = std::move(bytes);
+    return *this;
+}
+
+script& script::send_filler(std::size_t count, char byte) {
+    step& s = add(step::kind::filler);
+    s.count = count;
+    s.byte = byte;
+    return *this;
+}
+
+script& script::trickle(std::string bytes, std::chrono::milliseconds per_byte) {
+    step& s = add(step::kind::trickle);
+    s.bytes = std::move(bytes);
+    s.interval = per_byte;
+    return *this;
+}
+
+script& script::wait(std::chrono::milliseconds duration) {
+    add(step::kind::wait).interval = duration;
+    return *this;
+}
+
+script& script::then(const reply& r) {
+    send(r.wire());
+    if (r.close) close();
+    return *this;
+}
+
+script& script::close() {
+    add(step::kind::close);
+    return *this;
+}
+
+script& script::reset() {
+    add(step::kind::reset);
+    return *this;
+}
+
+// ---- the server ---------------------------------------------------------------------------------------------------
+
+loopback_server::loopback_server(handler_fn handler, loopback_server_options options)
+    : handler_(std::move(handler)), options_(std::move(options)) {
+    listen_fd_ = listening_socket(1024, port_);
+    acceptor_ = std::thread([this] { accept_loop(); });
+}
+
+loopback_server::~loopback_server() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        for (const auto& [id, c] : open_) ::shutdown(c.fd, SHUT_RDWR);
+    }
+    changed_.notify_all();
+    acceptor_.join();
+    for (auto& t : connection_threads_) t.join();  // the acceptor is gone: no thread is added any more
+    ::close(listen_fd_);
+}
+
+std::string loopback_server::base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+std::string loopback_server::url(std::string_view target) const { return base() + std::string(target); }
+
+std::vector<received_request> loopback_server::requests() const {
+    std::lock_guard lock(mutex_);
+    return requests_;
+}
+
+std::size_t loopback_server::count(std::string_view method) const {
+    std::lock_guard lock(mutex_);
+    return static_cast<std::size_t>(
+        std::count_if(requests_.begin(), requests_.end(), [&](const auto& r) { return r.method == method; }));
+}
+
+int loopback_server::connections() const {
+    std::lock_guard lock(mutex_);
+    return static_cast<int>(log_.size());
+}
+
+std::vector<connection_record> loopback_server::connection_log() const {
+    std::lock_guard lock(mutex_);
+    return log_;
+}
+
+std::size_t loopback_server::bytes_received() const {
+    std::lock_guard lock(mutex_);
+    std::size_t total = 0;
+    for (const auto& c : log_) total += c.bytes_received;
+    return total;
+}
+
+int loopback_server::peak_in_flight() const {
+    std::lock_guard lock(mutex_);
+    return peak_in_flight_;
+}
+
+int loopback_server::close_idle_connections() {
+    std::lock_guard lock(mutex_);
+    int closed = 0;
+    for (const auto& [id, c] : open_) {
+        if (c.idle) {
+            ::shutdown(c.fd, SHUT_RDWR);
+            ++closed;
+        }
+    }
+    return closed;
+}
+
+bool loopback_server::wait_for_requests(std::size_t n, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return requests_.size() >= n; });
+}
+
+bool loopback_server::wait_for_connections(int n, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return static_cast<int>(log_.size()) >= n; });
+}
+
+bool loopback_server::wait_until_no_connection(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return open_.empty(); });
+}
+
+void loopback_server::accept_loop() {
+    for (;;) {
+        pollfd p{listen_fd_, POLLIN, 0};
+        const int ready = ::poll(&p, 1, 20);
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_) return;
+        }
+        if (ready <= 0) continue;
+        const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd < 0) continue;
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_) {
+                ::close(fd);
+                return;
+            }
+            const int id = static_cast<int>(log_.size()) + 1;
+            log_.emplace_back().id = id;
+            open_[id] = open_connection{fd, false};
+            connection_threads_.emplace_back([this, fd, id] { serve(fd, id); });
+        }
+        changed_.notify_all();
+    }
+}
+
+void loopback_server::set_idle(int id, bool idle) {
+    std::lock_guard lock(mutex_);
+    if (auto it = open_.find(id); it != open_.end()) it->second.idle = idle;
+}
+
+void loopback_server::end_connection(int fd, int id, bool reset) {
+    {
+        std::lock_guard lock(mutex_);
+        open_.erase(id);  // before close: close_idle_connections() never touches a closed descriptor
+        log_[static_cast<std::size_t>(id - 1)].open = false;
+    }
+    if (reset) {
+        const linger abort_on_close{1, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+    } else {
+        ::shutdown(fd, SHUT_WR);
+    }
+    ::close(fd);
+    changed_.notify_all();
+}
+
+bool loopback_server::read_more(int fd, int id, std::string& buffer) {
+    char chunk[16384];
+    ssize_t n = 0;
+    do {
+        n = ::recv(fd, chunk, sizeof chunk, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) return false;
+    buffer.append(chunk, static_cast<std::size_t>(n));
+    std::lock_guard lock(mutex_);
+    log_[static_cast<std::size_t>(id - 1)].bytes_received += static_cast<std::size_t>(n);
+    return true;
+}
+
+bool loopback_server::pause(int fd, std::chrono::milliseconds duration) {
+    const auto deadline = std::chrono::steady_clock::now() + duration;
+    for (;;) {
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_) return false;
+        }
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left <= 0ms) return true;
+        // POLLRDHUP only: a client that closes (or resets) ends the wait, a pipelined request does not.
+        pollfd p{fd, POLLRDHUP, 0};
+        const int ready = ::poll(&p, 1, static_cast<int>(std::min(left, 10ms).count()));
+        if (ready > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) return false;
+    }
+}
+
+loopback_server::ending loopback_server::play(int fd, int id, const script& s) {
+    const auto end = [&](bool reset) {
+        end_connection(fd, id, reset);
+        return ending::closed;
+    };
+    for (const auto& step : s.steps()) {
+        switch (step.what) {
+            case script::step::kind::send:
+                if (!send_all(fd, step.bytes)) return end(false);
+                break;
+            case script::step::kind::filler: {
+                const std::string block(64 * 1024, step.byte);
+                for (std::size_t left = step.count; left > 0;) {
+                    const std::size_t n = std::min(left, block.size());
+                    if (!send_all(fd, std::string_view(block).substr(0, n))) return end(false);
+                    left -= n;
+                }
+                break;
+            }
+            case script::step::kind::trickle:
+                for (std::size_t i = 0; i < step.bytes.size(); ++i) {
+                    if (i > 0 && !pause(fd, step.interval)) return end(false);
+                    if (!send_all(fd, std::string_view(step.bytes).substr(i, 1))) return end(false);
+                }
+                break;
+            case script::step::kind::wait:
+                if (!pause(fd, step.interval)) return end(false);
+                break;
+            case script::step::kind::close:
+                return end(false);
+            case script::step::kind::reset:
+                return end(true);
+        }
+    }
+    return ending::keep;
+}
+
+void loopback_server::serve(int fd, int id) {
+    if (play(fd, id, options_.on_accept) == ending::closed) return;
+    std::string buffer;
+    for (int index = 0;; ++index) {
+        std::size_t head_end = 0;
+        while ((head_end = buffer.find("\r\n\r\n")) == std::string::npos) {
+            if (buffer.size() > max_head_bytes) {
+                send_all(fd, "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+                return end_connection(fd, id, false);
+            }
+            set_idle(id, buffer.empty() && index > 0);
+            const bool more = read_more(fd, id, buffer);
+            set_idle(id, false);
+            if (!more) return end_connection(fd, id, false);
+            if (static_cast<unsigned char>(buffer.front()) == 0x16) {  // a TLS ClientHello: not spoken here
+                send_all(fd, "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+                return end_connection(fd, id, false);
+            }
+        }
+        received_request request;
+        std::size_t length = 0;
+        const std::string* declared = nullptr;
+        const bool parsed = parse_head(std::string_view(buffer).substr(0, head_end + 2), request);
+        if (parsed) declared = request.header("Content-Length");
+        if (!parsed || (declared != nullptr && !parse_length(*declared, length))) {
+            send_all(fd, "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+            return end_connection(fd, id, false);
+        }
+        const std::size_t total = head_end + 4 + length;
+        while (buffer.size() < total) {
+            if (!read_more(fd, id, buffer)) return end_connection(fd, id, false);
+        }
+        request.body = buffer.substr(head_end + 4, length);
+        buffer.erase(0, total);
+        request.connection = id;
+        request.index_on_connection = index;
+        request.arrived = std::chrono::steady_clock::now();
+
+        {
+            std::lock_guard lock(mutex_);
+            requests_.push_back(request);
+            ++log_[static_cast<std::size_t>(id - 1)].requests;
+            peak_in_flight_ = std::max(peak_in_flight_, ++in_flight_);
+        }
+        changed_.notify_all();
+        const script answer = handler_ ? handler_(request) : script(reply{});
+        const ending end = play(fd, id, answer);
+        {
+            std::lock_guard lock(mutex_);
+            --in_flight_;
+        }
+        if (end == ending::closed) return;
+    }
+}
+
+// ---- other endpoints ----------------------------------------------------------------------------------------------
+
+std::uint16_t unused_loopback_port() {
+    std::uint16_t port = 0;
+    ::close(listening_socket(1, port));
+    return port;
+}
+
+unaccepting_listener::unaccepting_listener() {
+    listen_fd_ = listening_socket(0, port_);
+    const sockaddr_in address = loopback_address(port_);
+    for (int i = 0; i < 4; ++i) {  // fill the queue; the later ones stay half-open
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) continue;
+        ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
+        fillers_.push_back(fd);
+    }
+    std::this_thread::sleep_for(50ms);
+}
+
+unaccepting_listener::~unaccepting_listener() {
+    for (const int fd : fillers_) ::close(fd);
+    ::close(listen_fd_);
+}
+
+std::string unaccepting_listener::url(std::string_view target) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + std::string(target);
+}
+
+}  // namespace test_support
