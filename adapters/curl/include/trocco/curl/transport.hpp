@@ -519,6 +519,12 @@ private:
         set(CURLOPT_WRITEDATA, static_cast<void*>(&op));
         set(CURLOPT_HEADERFUNCTION, static_cast<curl_write_callback>(&on_header));
         set(CURLOPT_HEADERDATA, static_cast<void*>(&op));
+#if LIBCURL_VERSION_NUM >= 0x075700
+        // Removing a handle mid-lookup (a stop, a timeout, the transport's destruction) would otherwise make libcurl
+        // join its resolver thread, stalling the worker and every transfer and timer of this transport until
+        // getaddrinfo returns (seconds, for a stuck resolver). With this the thread is left to finish on its own.
+        set(CURLOPT_QUICK_EXIT, 1L);
+#endif
         op.max_body = options_.max_response_bytes;
         // A declared Content-Length beyond the limit fails before the body is read (CURLE_FILESIZE_EXCEEDED).
         set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(std::min<std::size_t>(
