@@ -155,6 +155,60 @@ TEST_CASE("curl transport: only the final response's headers are kept", "[curl]"
     CHECK(*trocco::find_header(r->headers, "X-Folded") == "first second");
 }
 
+// Issue 10 item 2: interim answers (1xx but 101) are skipped, as HTTP/1.1 requires; the response is the final
+// answer with its own headers only, and the connection stays in step for the next request on it.
+TEST_CASE("curl transport: interim 1xx answers before the final one are skipped", "[curl][issue10]") {
+    const std::string interim = "HTTP/1.1 100 Continue\r\nX-Interim: continue\r\n\r\n"
+                                "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\nX-Interim: hints\r\n\r\n";
+    loopback_server server([&](const received_request& r) -> script {
+        const std::string body = r.method == "POST" ? R"({"id":7,"job_definition_id":42,"status":"queued"})"
+                                                    : "answer to " + r.target;
+        return script().send(interim).then(reply{200, "OK", {{"X-Final", "yes"}}, body});
+    });
+    trocco::curl::transport t;
+    const auto check_final = [](const response_result& r, std::string_view body) {
+        INFO(describe(r));
+        REQUIRE(r.has_value());
+        CHECK(r->status == 200);
+        CHECK(r->body == body);
+        CHECK(trocco::find_header(r->headers, "X-Interim") == nullptr);
+        CHECK(trocco::find_header(r->headers, "Link") == nullptr);
+        REQUIRE(trocco::find_header(r->headers, "X-Final") != nullptr);
+        const std::vector<trocco::http_header> only_final{{"X-Final", "yes"},
+                                                          {"Content-Length", std::to_string(body.size())}};
+        CHECK(r->headers == only_final);
+    };
+
+    SECTION("a trigger POST: the final 200 with the job, one POST") {
+        check_final(send_sync(t, post(server.url("/api/jobs?job_definition_id=42"), "{}")),
+                    R"({"id":7,"job_definition_id":42,"status":"queued"})");
+        CHECK(server.count("POST") == 1);
+    }
+    SECTION("GETs on one kept-alive connection: each gets its own answer") {
+        check_final(send_sync(t, get(server.url("/api/jobs/1"))), "answer to /api/jobs/1");
+        check_final(send_sync(t, get(server.url("/api/jobs/2"))), "answer to /api/jobs/2");
+        check_final(send_sync(t, get(server.url("/api/jobs/3"))), "answer to /api/jobs/3");
+        CHECK(server.connections() == 1);
+        CHECK(server.count("GET") == 3);
+    }
+    SECTION("a POST, then GETs") {
+        check_final(send_sync(t, post(server.url("/api/jobs?job_definition_id=42"), "{}")),
+                    R"({"id":7,"job_definition_id":42,"status":"queued"})");
+        check_final(send_sync(t, get(server.url("/api/jobs/7"))), "answer to /api/jobs/7");
+        check_final(send_sync(t, get(server.url("/api/jobs/8"))), "answer to /api/jobs/8");
+        CHECK(server.count("POST") == 1);
+        CHECK(server.count("GET") == 2);
+    }
+    SECTION("interim answers sent slowly, byte by byte") {
+        loopback_server slow([&](const received_request&) -> script {
+            return script().trickle(interim, 1ms).then(reply{200, "OK", {{"X-Final", "yes"}}, "slow"});
+        });
+        check_final(send_sync(t, get(slow.url("/a"))), "slow");
+        check_final(send_sync(t, get(slow.url("/b"))), "slow");
+        CHECK(slow.connections() == 1);
+    }
+}
+
 TEST_CASE("curl transport: bad requests are refused before anything is sent", "[curl]") {
     loopback_server server;
     trocco::curl::transport t;

@@ -62,8 +62,8 @@
 #include <trocco/result.hpp>
 #include <trocco/url.hpp>
 
-#if LIBCURL_VERSION_NUM < 0x074400
-#error "trocco::curl needs libcurl 7.68.0 or newer (curl_multi_poll and curl_multi_wakeup)"
+#if LIBCURL_VERSION_NUM < 0x075000
+#error "trocco::curl needs libcurl 7.80.0 or newer (curl_multi_poll, curl_multi_wakeup, CURLOPT_PREREQFUNCTION)"
 #endif
 
 namespace trocco::curl {
@@ -170,6 +170,9 @@ public:
     std::size_t max_body = 0;
     std::size_t header_bytes = 0;
     bool too_large = false;
+    /// Set by the CURLOPT_PREREQFUNCTION callback, which libcurl calls once the connection (TLS included) is
+    /// ready and just before it writes the request: until then no byte of the request can have left.
+    bool request_may_have_left = false;
 };
 
 class sleep_operation final : public operation {
@@ -190,6 +193,20 @@ public:
 };
 
 inline error canceled_error(std::string_view what) { return error{errc::canceled, std::string(what)}; }
+
+/// errc::canceled for a send, marked with_nothing_sent() when no byte of its request can have left the process.
+inline error canceled_send(std::string_view what, bool request_may_have_left) {
+    std::string message(what);
+    message += request_may_have_left ? " (the request may have reached the server)" : " (nothing was sent)";
+    error e{errc::canceled, std::move(message)};
+    if (!request_may_have_left) e.with_nothing_sent();
+    return e;
+}
+
+/// errc::canceled for an operation that never started: for a send, nothing was sent.
+inline error canceled_unstarted(const operation& op, std::string_view what) {
+    return op.what() == operation::kind::send ? canceled_send(what, false) : canceled_error(what);
+}
 
 inline constexpr std::string_view destroyed_message = "the curl transport was destroyed";
 
@@ -267,50 +284,19 @@ inline std::size_t on_header(char* data, std::size_t size, std::size_t count, vo
     return bytes;
 }
 
-/// Whether a failed transfer certainly sent no byte of the request, so that any request (the POST that starts a
-/// job included) may be sent again: the failure is errc::connect_failed, else errc::transport_failure.
-inline bool nothing_sent(CURLcode code, CURL* easy) noexcept {
-    switch (code) {
-        case CURLE_UNSUPPORTED_PROTOCOL:
-        case CURLE_FAILED_INIT:
-        case CURLE_URL_MALFORMAT:
-        case CURLE_NOT_BUILT_IN:
-        case CURLE_COULDNT_RESOLVE_PROXY:
-        case CURLE_COULDNT_RESOLVE_HOST:
-        case CURLE_COULDNT_CONNECT:
-        case CURLE_SSL_CONNECT_ERROR:
-        case CURLE_PEER_FAILED_VERIFICATION:
-        case CURLE_SSL_ENGINE_NOTFOUND:
-        case CURLE_SSL_ENGINE_SETFAILED:
-        case CURLE_SSL_CERTPROBLEM:
-        case CURLE_SSL_CIPHER:
-        case CURLE_SSL_CACERT_BADFILE:
-        case CURLE_SSL_ENGINE_INITFAILED:
-        case CURLE_USE_SSL_FAILED:
-        case CURLE_SSL_CRL_BADFILE:
-        case CURLE_SSL_ISSUER_ERROR:
-        case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-        case CURLE_SSL_INVALIDCERTSTATUS:
-#if LIBCURL_VERSION_NUM >= 0x074900
-        case CURLE_PROXY:  // 7.73: the proxy handshake failed
-#endif
-            return true;
-        case CURLE_OPERATION_TIMEDOUT: {
-            // A timeout may strike while connecting or after the request left. libcurl sends the request head
-            // in its DO state and stamps PRETRANSFER only afterwards, before PERFORMING; REQUEST_SIZE counts what
-            // the first write of the request put on the wire (a request whose first write sent nothing goes out
-            // in PERFORMING, after the stamp). So both still zero means no byte left.
-            curl_off_t pretransfer = 0;
-            long request_size = 0;
-            if (curl_easy_getinfo(easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer) != CURLE_OK) return false;
-            if (curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &request_size) != CURLE_OK) return false;
-            return pretransfer == 0 && request_size == 0;
-        }
-        default:
-            // SEND_ERROR, RECV_ERROR, GOT_NOTHING, PARTIAL_FILE, WRITE_ERROR, ...: the request may have arrived.
-            return false;
-    }
+/// CURLOPT_PREREQFUNCTION: the connection is ready and libcurl is about to write the request.
+inline int on_request_start(void* user, char*, char*, int, int) noexcept {
+    static_cast<send_operation*>(user)->request_may_have_left = true;
+    return CURL_PREREQFUNC_OK;
 }
+
+/// Whether a failed transfer certainly sent no byte of the request, so that any request (the POST that starts a
+/// job included) may be sent again: the failure is errc::connect_failed, else errc::transport_failure. libcurl
+/// calls the pre-request callback after DNS, connect, proxy tunnel and TLS handshake, right before it writes the
+/// request; whatever failed before that (a timeout included) failed before any byte of the request left. After
+/// it, any failure may follow a partly or wholly sent request (for a GET on a reused connection that turned out
+/// dead, libcurl's own resend on a fresh one included).
+inline bool nothing_sent(const send_operation& op) noexcept { return !op.request_may_have_left; }
 
 /// Header names and values go into the request as they are: CR, LF or NUL in them would forge other headers.
 inline std::optional<error> check_request(const http_request& request) {
@@ -378,7 +364,7 @@ public:
     bool submit(std::shared_ptr<operation> op) {
         std::lock_guard lock(mutex_);
         if (closed_) {
-            op->set_error(canceled_error(destroyed_message));
+            op->set_error(canceled_unstarted(*op, destroyed_message));
             return false;
         }
         starts_.push_back(std::move(op));
@@ -456,7 +442,7 @@ private:
     void start(std::shared_ptr<operation> op) noexcept {
         if (op->cancel_requested.load(std::memory_order_acquire)) {
             const auto what = op->what() == operation::kind::send ? "send canceled" : "sleep canceled";
-            return fail(std::move(op), canceled_error(what));
+            return fail(std::move(op), canceled_unstarted(*op, what));
         }
         if (op->what() == operation::kind::sleep) {
             auto sleep = std::static_pointer_cast<sleep_operation>(std::move(op));
@@ -475,7 +461,7 @@ private:
         // Each failure below happens before libcurl saw the request: nothing was sent.
         const auto setup_failed = [&](std::string_view why) {
             op->release();
-            error e{errc::connect_failed, describe(*op, why)};
+            auto e = error{errc::connect_failed, describe(*op, why)}.with_nothing_sent();
             fail(std::move(op), std::move(e));
         };
         op->easy = curl_easy_init();
@@ -519,6 +505,8 @@ private:
         set(CURLOPT_WRITEDATA, static_cast<void*>(&op));
         set(CURLOPT_HEADERFUNCTION, static_cast<curl_write_callback>(&on_header));
         set(CURLOPT_HEADERDATA, static_cast<void*>(&op));
+        set(CURLOPT_PREREQFUNCTION, static_cast<curl_prereq_callback>(&on_request_start));
+        set(CURLOPT_PREREQDATA, static_cast<void*>(&op));
 #if LIBCURL_VERSION_NUM >= 0x075700
         // Removing a handle mid-lookup (a stop, a timeout, the transport's destruction) would otherwise make libcurl
         // join its resolver thread, stalling the worker and every transfer and timer of this transport until
@@ -600,8 +588,8 @@ private:
         if (const std::string detail = trimmed(op.error_buffer); !detail.empty() && detail != why) {
             why += " (" + detail + ")";
         }
-        const errc kind = nothing_sent(code, op.easy) ? errc::connect_failed : errc::transport_failure;
-        return error{kind, describe(op, why)};
+        if (nothing_sent(op)) return error{errc::connect_failed, describe(op, why)}.with_nothing_sent();
+        return error{errc::transport_failure, describe(op, why)};
     }
 
     void reap_transfers() noexcept {
@@ -639,8 +627,9 @@ private:
         if (it == transfers_.end()) return;
         transfers_.erase(it);
         curl_multi_remove_handle(multi_, send->easy);
+        const bool may_have_left = send->request_may_have_left;
         send->release();
-        fail(std::move(send), canceled_error("send canceled"));
+        fail(std::move(send), canceled_send("send canceled", may_have_left));
     }
 
     void fire_timers() noexcept {
@@ -665,14 +654,18 @@ private:
 
     /// On the worker, once closed_ is set: completes everything with errc::canceled.
     void shutdown(std::vector<std::shared_ptr<operation>>& never_started) noexcept {
-        for (auto& op : never_started) fail(std::move(op), canceled_error(destroyed_message));
+        for (auto& op : never_started) {
+            auto e = canceled_unstarted(*op, destroyed_message);
+            fail(std::move(op), std::move(e));
+        }
         never_started.clear();
         auto transfers = std::move(transfers_);
         transfers_.clear();
         for (auto& [easy, op] : transfers) {
             curl_multi_remove_handle(multi_, easy);
+            const bool may_have_left = op->request_may_have_left;
             op->release();
-            fail(std::move(op), canceled_error(destroyed_message));
+            fail(std::move(op), canceled_send(destroyed_message, may_have_left));
         }
         auto timers = std::move(timers_);
         timers_.clear();
@@ -719,8 +712,7 @@ public:
 
     bool await_ready() {
         if (!stop_.stop_requested()) return false;
-        op_->set_error(canceled_error(op_->what() == operation::kind::send ? "stopped before the request was sent"
-                                                                            : "sleep canceled"));
+        op_->set_error(canceled_unstarted(*op_, op_->what() == operation::kind::send ? "send canceled" : "sleep canceled"));
         return true;
     }
 
