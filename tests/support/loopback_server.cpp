@@ -8,8 +8,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <stdexcept>
 
@@ -186,9 +191,77 @@ script& script::reset() {
 
 // ---- the server ---------------------------------------------------------------------------------------------------
 
+struct loopback_server::connection_io {
+    int fd = -1;
+    int id = 0;
+    SSL* ssl = nullptr;  // a TLS server's session on this connection, once set up
+};
+
+namespace {
+
+/// Writes all of `data`; false when the connection is gone.
+bool send_all(SSL* ssl, int fd, std::string_view data) {
+    if (ssl == nullptr) return send_all(fd, data);
+    while (!data.empty()) {
+        const int chunk = static_cast<int>(std::min<std::size_t>(data.size(), 1 << 20));
+        const int n = SSL_write(ssl, data.data(), chunk);
+        if (n <= 0) return false;
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+/// An SSL_CTX for a TLS server with this chain and key.
+SSL_CTX* tls_context(const std::string& chain_pem, const std::string& key_pem) {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx == nullptr) throw std::runtime_error("loopback_server: SSL_CTX_new failed");
+    bool ok = SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1;
+    BIO* chain = BIO_new_mem_buf(chain_pem.data(), static_cast<int>(chain_pem.size()));
+    if (X509* leaf = chain != nullptr ? PEM_read_bio_X509(chain, nullptr, nullptr, nullptr) : nullptr) {
+        ok = ok && SSL_CTX_use_certificate(ctx, leaf) == 1;
+        X509_free(leaf);
+        while (X509* more = PEM_read_bio_X509(chain, nullptr, nullptr, nullptr)) {
+            if (SSL_CTX_add0_chain_cert(ctx, more) != 1) {  // owns `more` on success only
+                X509_free(more);
+                ok = false;
+            }
+        }
+    } else {
+        ok = false;
+    }
+    BIO_free(chain);
+    BIO* key_bio = BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size()));
+    EVP_PKEY* key = key_bio != nullptr ? PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr) : nullptr;
+    ok = ok && key != nullptr && SSL_CTX_use_PrivateKey(ctx, key) == 1 && SSL_CTX_check_private_key(ctx) == 1;
+    EVP_PKEY_free(key);
+    BIO_free(key_bio);
+    ERR_clear_error();  // PEM_read_bio_X509 leaves "no start line" at the end of the chain
+    if (!ok) {
+        SSL_CTX_free(ctx);
+        throw std::runtime_error("loopback_server: the TLS certificate chain or key is unusable");
+    }
+    return ctx;
+}
+
+}  // namespace
+
 loopback_server::loopback_server(handler_fn handler, loopback_server_options options)
     : handler_(std::move(handler)), options_(std::move(options)) {
-    listen_fd_ = listening_socket(1024, port_);
+    const bool has_chain = !options_.tls_certificate_chain_pem.empty();
+    if (has_chain != !options_.tls_private_key_pem.empty()) {
+        throw std::runtime_error("loopback_server: a TLS server needs both a certificate chain and a key");
+    }
+    if (has_chain) {
+        // SSL_write writes without MSG_NOSIGNAL: a client that went away must not kill the test program.
+        ::signal(SIGPIPE, SIG_IGN);
+        tls_ = tls_context(options_.tls_certificate_chain_pem, options_.tls_private_key_pem);
+    }
+    try {
+        listen_fd_ = listening_socket(1024, port_);
+    } catch (...) {
+        SSL_CTX_free(tls_);
+        throw;
+    }
     acceptor_ = std::thread([this] { accept_loop(); });
 }
 
@@ -202,9 +275,12 @@ loopback_server::~loopback_server() {
     acceptor_.join();
     for (auto& t : connection_threads_) t.join();  // the acceptor is gone: no thread is added any more
     ::close(listen_fd_);
+    SSL_CTX_free(tls_);
 }
 
-std::string loopback_server::base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+std::string loopback_server::base() const {
+    return std::string(tls_ != nullptr ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_);
+}
 
 std::string loopback_server::url(std::string_view target) const { return base() + std::string(target); }
 
@@ -299,32 +375,39 @@ void loopback_server::set_idle(int id, bool idle) {
     if (auto it = open_.find(id); it != open_.end()) it->second.idle = idle;
 }
 
-void loopback_server::end_connection(int fd, int id, bool reset) {
+void loopback_server::end_connection(connection_io& io, bool reset) {
     {
         std::lock_guard lock(mutex_);
-        open_.erase(id);  // before close: close_idle_connections() never touches a closed descriptor
-        log_[static_cast<std::size_t>(id - 1)].open = false;
+        open_.erase(io.id);  // before close: close_idle_connections() never touches a closed descriptor
+        log_[static_cast<std::size_t>(io.id - 1)].open = false;
     }
     if (reset) {
         const linger abort_on_close{1, 0};
-        ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+        ::setsockopt(io.fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
     } else {
-        ::shutdown(fd, SHUT_WR);
+        if (io.ssl != nullptr) SSL_shutdown(io.ssl);  // close_notify: an orderly end, not a truncation
+        ::shutdown(io.fd, SHUT_WR);
     }
-    ::close(fd);
+    SSL_free(std::exchange(io.ssl, nullptr));
+    ERR_clear_error();
+    ::close(io.fd);
     changed_.notify_all();
 }
 
-bool loopback_server::read_more(int fd, int id, std::string& buffer) {
+bool loopback_server::read_more(connection_io& io, std::string& buffer) {
     char chunk[16384];
     ssize_t n = 0;
-    do {
-        n = ::recv(fd, chunk, sizeof chunk, 0);
-    } while (n < 0 && errno == EINTR);
+    if (io.ssl != nullptr) {
+        n = SSL_read(io.ssl, chunk, sizeof chunk);
+    } else {
+        do {
+            n = ::recv(io.fd, chunk, sizeof chunk, 0);
+        } while (n < 0 && errno == EINTR);
+    }
     if (n <= 0) return false;
     buffer.append(chunk, static_cast<std::size_t>(n));
     std::lock_guard lock(mutex_);
-    log_[static_cast<std::size_t>(id - 1)].bytes_received += static_cast<std::size_t>(n);
+    log_[static_cast<std::size_t>(io.id - 1)].bytes_received += static_cast<std::size_t>(n);
     return true;
 }
 
@@ -344,33 +427,33 @@ bool loopback_server::pause(int fd, std::chrono::milliseconds duration) {
     }
 }
 
-loopback_server::ending loopback_server::play(int fd, int id, const script& s) {
+loopback_server::ending loopback_server::play(connection_io& io, const script& s) {
     const auto end = [&](bool reset) {
-        end_connection(fd, id, reset);
+        end_connection(io, reset);
         return ending::closed;
     };
     for (const auto& step : s.steps()) {
         switch (step.what) {
             case script::step::kind::send:
-                if (!send_all(fd, step.bytes)) return end(false);
+                if (!send_all(io.ssl, io.fd, step.bytes)) return end(false);
                 break;
             case script::step::kind::filler: {
                 const std::string block(64 * 1024, step.byte);
                 for (std::size_t left = step.count; left > 0;) {
                     const std::size_t n = std::min(left, block.size());
-                    if (!send_all(fd, std::string_view(block).substr(0, n))) return end(false);
+                    if (!send_all(io.ssl, io.fd, std::string_view(block).substr(0, n))) return end(false);
                     left -= n;
                 }
                 break;
             }
             case script::step::kind::trickle:
                 for (std::size_t i = 0; i < step.bytes.size(); ++i) {
-                    if (i > 0 && !pause(fd, step.interval)) return end(false);
-                    if (!send_all(fd, std::string_view(step.bytes).substr(i, 1))) return end(false);
+                    if (i > 0 && !pause(io.fd, step.interval)) return end(false);
+                    if (!send_all(io.ssl, io.fd, std::string_view(step.bytes).substr(i, 1))) return end(false);
                 }
                 break;
             case script::step::kind::wait:
-                if (!pause(fd, step.interval)) return end(false);
+                if (!pause(io.fd, step.interval)) return end(false);
                 break;
             case script::step::kind::close:
                 return end(false);
@@ -382,22 +465,37 @@ loopback_server::ending loopback_server::play(int fd, int id, const script& s) {
 }
 
 void loopback_server::serve(int fd, int id) {
-    if (play(fd, id, options_.on_accept) == ending::closed) return;
+    connection_io io{fd, id, nullptr};
+    if (play(io, options_.on_accept) == ending::closed) return;
+    if (tls_ != nullptr) {
+        io.ssl = SSL_new(tls_);
+        if (io.ssl == nullptr || SSL_set_fd(io.ssl, fd) != 1 || SSL_accept(io.ssl) != 1) {
+            return end_connection(io, false);  // the client refused the certificate, or spoke no TLS
+        }
+        std::lock_guard lock(mutex_);
+        log_[static_cast<std::size_t>(id - 1)].tls_established = true;
+    }
+    serve_requests(io);
+}
+
+void loopback_server::serve_requests(connection_io& io) {
+    const auto refuse = [&](std::string_view answer) {
+        send_all(io.ssl, io.fd, answer);
+        end_connection(io, false);
+    };
     std::string buffer;
     for (int index = 0;; ++index) {
         std::size_t head_end = 0;
         while ((head_end = buffer.find("\r\n\r\n")) == std::string::npos) {
             if (buffer.size() > max_head_bytes) {
-                send_all(fd, "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-                return end_connection(fd, id, false);
+                return refuse("HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
             }
-            set_idle(id, buffer.empty() && index > 0);
-            const bool more = read_more(fd, id, buffer);
-            set_idle(id, false);
-            if (!more) return end_connection(fd, id, false);
-            if (static_cast<unsigned char>(buffer.front()) == 0x16) {  // a TLS ClientHello: not spoken here
-                send_all(fd, "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-                return end_connection(fd, id, false);
+            set_idle(io.id, buffer.empty() && index > 0);
+            const bool more = read_more(io, buffer);
+            set_idle(io.id, false);
+            if (!more) return end_connection(io, false);
+            if (io.ssl == nullptr && static_cast<unsigned char>(buffer.front()) == 0x16) {  // a TLS ClientHello
+                return refuse("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
             }
         }
         received_request request;
@@ -406,28 +504,27 @@ void loopback_server::serve(int fd, int id) {
         const bool parsed = parse_head(std::string_view(buffer).substr(0, head_end + 2), request);
         if (parsed) declared = request.header("Content-Length");
         if (!parsed || (declared != nullptr && !parse_length(*declared, length))) {
-            send_all(fd, "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-            return end_connection(fd, id, false);
+            return refuse("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
         }
         const std::size_t total = head_end + 4 + length;
         while (buffer.size() < total) {
-            if (!read_more(fd, id, buffer)) return end_connection(fd, id, false);
+            if (!read_more(io, buffer)) return end_connection(io, false);
         }
         request.body = buffer.substr(head_end + 4, length);
         buffer.erase(0, total);
-        request.connection = id;
+        request.connection = io.id;
         request.index_on_connection = index;
         request.arrived = std::chrono::steady_clock::now();
 
         {
             std::lock_guard lock(mutex_);
             requests_.push_back(request);
-            ++log_[static_cast<std::size_t>(id - 1)].requests;
+            ++log_[static_cast<std::size_t>(io.id - 1)].requests;
             peak_in_flight_ = std::max(peak_in_flight_, ++in_flight_);
         }
         changed_.notify_all();
         const script answer = handler_ ? handler_(request) : script(reply{});
-        const ending end = play(fd, id, answer);
+        const ending end = play(io, answer);
         {
             std::lock_guard lock(mutex_);
             --in_flight_;

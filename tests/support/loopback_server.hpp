@@ -14,6 +14,8 @@
 // plays on that connection (send bytes, trickle them, wait, close, reset). A script that neither closes nor resets
 // leaves the connection open for the next request (keep-alive). The server records every request and every
 // connection (with the bytes that arrived on it), so a test can check what reached the wire and what did not.
+// With a certificate and key in its options it speaks TLS (OpenSSL) on every connection: https://127.0.0.1:<port>
+// (and SIGPIPE is ignored from then on, process-wide: OpenSSL writes to sockets without MSG_NOSIGNAL).
 //
 // Threads: the handler runs on the connection's thread, several at once when several connections are busy, so it
 // must be thread-safe itself. Every member function may be called from any thread. The destructor shuts every
@@ -32,6 +34,8 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+struct ssl_ctx_st;  // OpenSSL's SSL_CTX, kept out of this header
 
 namespace test_support {
 
@@ -112,12 +116,18 @@ struct connection_record {
     std::size_t bytes_received = 0;  // every byte that arrived, requests and anything else
     int requests = 0;                // complete requests read from it
     bool open = true;
+    bool tls_established = false;    // the TLS handshake succeeded (TLS servers only)
 };
 
 struct loopback_server_options {
-    /// Played right after a connection is accepted, before anything is read (e.g. `script().reset()`: a reset
-    /// before the request was read). A script that does not end the connection goes on to serving requests.
+    /// Played right after a connection is accepted, before anything is read and before a TLS handshake (e.g.
+    /// `script().reset()`: a reset before the request was read; `script().wait(10s)`: a server that never answers
+    /// the ClientHello). A script that does not end the connection goes on to serving requests.
     script on_accept = {};
+    /// PEM: the certificate chain (leaf first) and its private key. Both set: the server speaks TLS (1.2 or 1.3,
+    /// HTTP/1.1, no ALPN); a failed handshake ends the connection. Both empty: plain HTTP.
+    std::string tls_certificate_chain_pem = {};
+    std::string tls_private_key_pem = {};
 };
 
 class loopback_server {
@@ -125,14 +135,14 @@ public:
     using handler_fn = std::function<script(const received_request&)>;
 
     /// Listens on 127.0.0.1, a free port. No handler: every request gets an empty 200. Throws std::runtime_error
-    /// when the socket cannot be set up.
+    /// when the socket (or the TLS context, for a bad certificate or key) cannot be set up.
     explicit loopback_server(handler_fn handler = {}, loopback_server_options options = {});
     ~loopback_server();
     loopback_server(const loopback_server&) = delete;
     loopback_server& operator=(const loopback_server&) = delete;
 
     std::uint16_t port() const noexcept { return port_; }
-    /// "http://127.0.0.1:<port>".
+    /// "http://127.0.0.1:<port>" ("https://..." for a TLS server).
     std::string base() const;
     /// base() + target.
     std::string url(std::string_view target) const;
@@ -158,14 +168,16 @@ public:
 
 private:
     enum class ending { keep, closed };
+    struct connection_io;  // the socket, and its TLS session on a TLS server
 
     void accept_loop();
     void serve(int fd, int id);
-    ending play(int fd, int id, const script& s);
+    void serve_requests(connection_io& io);
+    ending play(connection_io& io, const script& s);
     bool pause(int fd, std::chrono::milliseconds duration);  // false: the server stops or the peer closed
-    bool read_more(int fd, int id, std::string& buffer);
+    bool read_more(connection_io& io, std::string& buffer);
     void set_idle(int id, bool idle);
-    void end_connection(int fd, int id, bool reset);
+    void end_connection(connection_io& io, bool reset);
 
     struct open_connection {
         int fd = -1;
@@ -174,6 +186,7 @@ private:
 
     handler_fn handler_;
     loopback_server_options options_;
+    ssl_ctx_st* tls_ = nullptr;  // OpenSSL's SSL_CTX, for a TLS server
     int listen_fd_ = -1;
     std::uint16_t port_ = 0;
 
