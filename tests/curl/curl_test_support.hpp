@@ -2,9 +2,16 @@
 // building requests, checking errors. The loopback server and the task helpers are the shared ones of tests/support.
 #pragma once
 
+#include <stdlib.h>  // mkstemp
+#include <unistd.h>  // write, close
+
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -76,5 +83,33 @@ inline test_support::header_list custom_headers(const received_request& r) {
     }
     return out;
 }
+
+/// A temporary file with the given contents (in $TMPDIR or /tmp), removed on destruction: a CA file.
+class temp_file {
+public:
+    explicit temp_file(std::string_view contents) {
+        const char* dir = std::getenv("TMPDIR");
+        std::string pattern = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/trocco-curl-test-XXXXXX";
+        const int fd = ::mkstemp(pattern.data());
+        if (fd < 0) throw std::runtime_error("mkstemp failed");
+        path_ = pattern;
+        std::size_t written = 0;
+        while (written < contents.size()) {
+            const auto n = ::write(fd, contents.data() + written, contents.size() - written);
+            if (n <= 0) break;
+            written += static_cast<std::size_t>(n);
+        }
+        ::close(fd);
+        if (written != contents.size()) throw std::runtime_error("cannot write " + path_);
+    }
+    ~temp_file() { std::remove(path_.c_str()); }
+    temp_file(const temp_file&) = delete;
+    temp_file& operator=(const temp_file&) = delete;
+
+    const std::string& path() const noexcept { return path_; }
+
+private:
+    std::string path_;
+};
 
 }  // namespace curl_tests

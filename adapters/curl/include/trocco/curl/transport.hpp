@@ -79,8 +79,11 @@ struct transport_options {
     /// A larger response body fails with errc::transport_failure ("response too large"): 4 MiB. The response
     /// headers are limited separately, to 64 KiB in all.
     std::size_t max_response_bytes = 4 * 1024 * 1024;
-    /// A PEM file of trusted CAs (CURLOPT_CAINFO), e.g. a company or test CA. Empty: libcurl's default trust
-    /// store (the system's). A file that cannot be read makes every HTTPS send fail with errc::connect_failed.
+    /// A PEM file of the CAs to trust, e.g. a company or test CA. It replaces the system trust store (the same
+    /// in both adapters): only the CAs in the file are trusted (CURLOPT_CAINFO, and no CA directory). Empty:
+    /// libcurl's default trust store, the system's. A file that cannot be read makes every HTTPS send fail with
+    /// errc::connect_failed. A proxy's own certificate (https_proxy=https://...) is verified against the system
+    /// store either way.
     std::string ca_file = {};
     /// Turns off certificate and host name verification (CURLOPT_SSL_VERIFYPEER/VERIFYHOST = 0). For a throwaway
     /// test server only: never in production.
@@ -520,7 +523,12 @@ private:
         const bool verify = !options_.insecure_skip_tls_verification;
         set(CURLOPT_SSL_VERIFYPEER, verify ? 1L : 0L);
         set(CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
-        if (!options_.ca_file.empty()) set(CURLOPT_CAINFO, options_.ca_file.c_str());
+        if (!options_.ca_file.empty()) {
+            // The file replaces the system trust store: CURLOPT_CAINFO replaces only libcurl's CA bundle, and a
+            // libcurl built with a CA directory as well (Debian's: /etc/ssl/certs) would still trust every CA in it.
+            set(CURLOPT_CAINFO, options_.ca_file.c_str());
+            set(CURLOPT_CAPATH, static_cast<const char*>(nullptr));
+        }
 
         if (request.method == http_method::post) {
             set(CURLOPT_POST, 1L);
