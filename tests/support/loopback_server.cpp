@@ -195,6 +195,7 @@ struct loopback_server::connection_io {
     int fd = -1;
     int id = 0;
     SSL* ssl = nullptr;  // a TLS server's session on this connection, once set up
+    std::string alpn_offered = {};
 };
 
 namespace {
@@ -209,6 +210,30 @@ bool send_all(SSL* ssl, int fd, std::string_view data) {
         data.remove_prefix(static_cast<std::size_t>(n));
     }
     return true;
+}
+
+/// ALPN: records what the client offered (SSL_get_app_data is the connection's alpn_offered) and accepts
+/// "http/1.1" only.
+int select_alpn(SSL* ssl, const unsigned char** out, unsigned char* out_length, const unsigned char* in,
+                unsigned int in_length, void*) {
+    auto* offered = static_cast<std::string*>(SSL_get_app_data(ssl));
+    bool http11 = false;
+    for (unsigned int i = 0; i < in_length;) {
+        const unsigned int n = in[i];
+        if (i + 1 + n > in_length) break;
+        const std::string_view protocol(reinterpret_cast<const char*>(in + i + 1), n);
+        if (offered != nullptr) {
+            if (!offered->empty()) *offered += ',';
+            offered->append(protocol);
+        }
+        if (protocol == "http/1.1") {
+            *out = in + i + 1;
+            *out_length = static_cast<unsigned char>(n);
+            http11 = true;
+        }
+        i += 1 + n;
+    }
+    return http11 ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_NOACK;
 }
 
 /// An SSL_CTX for a TLS server with this chain and key.
@@ -236,6 +261,7 @@ SSL_CTX* tls_context(const std::string& chain_pem, const std::string& key_pem) {
     EVP_PKEY_free(key);
     BIO_free(key_bio);
     ERR_clear_error();  // PEM_read_bio_X509 leaves "no start line" at the end of the chain
+    SSL_CTX_set_alpn_select_cb(ctx, &select_alpn, nullptr);
     if (!ok) {
         SSL_CTX_free(ctx);
         throw std::runtime_error("loopback_server: the TLS certificate chain or key is unusable");
@@ -469,11 +495,15 @@ void loopback_server::serve(int fd, int id) {
     if (play(io, options_.on_accept) == ending::closed) return;
     if (tls_ != nullptr) {
         io.ssl = SSL_new(tls_);
-        if (io.ssl == nullptr || SSL_set_fd(io.ssl, fd) != 1 || SSL_accept(io.ssl) != 1) {
-            return end_connection(io, false);  // the client refused the certificate, or spoke no TLS
+        if (io.ssl != nullptr) SSL_set_app_data(io.ssl, &io.alpn_offered);
+        const bool established = io.ssl != nullptr && SSL_set_fd(io.ssl, fd) == 1 && SSL_accept(io.ssl) == 1;
+        {
+            std::lock_guard lock(mutex_);
+            auto& record = log_[static_cast<std::size_t>(id - 1)];
+            record.tls_established = established;
+            record.alpn_offered = io.alpn_offered;
         }
-        std::lock_guard lock(mutex_);
-        log_[static_cast<std::size_t>(id - 1)].tls_established = true;
+        if (!established) return end_connection(io, false);  // the client refused the certificate, or spoke no TLS
     }
     serve_requests(io);
 }

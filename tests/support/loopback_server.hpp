@@ -117,6 +117,7 @@ struct connection_record {
     int requests = 0;                // complete requests read from it
     bool open = true;
     bool tls_established = false;    // the TLS handshake succeeded (TLS servers only)
+    std::string alpn_offered = {};   // the protocols the client offered by ALPN, comma-separated ("h2,http/1.1")
 };
 
 struct loopback_server_options {
@@ -124,8 +125,8 @@ struct loopback_server_options {
     /// `script().reset()`: a reset before the request was read; `script().wait(10s)`: a server that never answers
     /// the ClientHello). A script that does not end the connection goes on to serving requests.
     script on_accept = {};
-    /// PEM: the certificate chain (leaf first) and its private key. Both set: the server speaks TLS (1.2 or 1.3,
-    /// HTTP/1.1, no ALPN); a failed handshake ends the connection. Both empty: plain HTTP.
+    /// PEM: the certificate chain (leaf first) and its private key. Both set: the server speaks TLS (1.2 or 1.3;
+    /// by ALPN it accepts "http/1.1" only); a failed handshake ends the connection. Both empty: plain HTTP.
     std::string tls_certificate_chain_pem = {};
     std::string tls_private_key_pem = {};
 };
