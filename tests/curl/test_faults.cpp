@@ -4,6 +4,8 @@
 // otherwise (the request may have reached the server), never a second POST, never a hang.
 #include "curl_test_support.hpp"
 
+#include <trocco/curl/detail/response_check.hpp>
+
 #include <atomic>
 #include <thread>
 
@@ -143,6 +145,40 @@ TEST_CASE("curl faults: absurd framing headers", "[curl][faults]") {
         REQUIRE(r.has_value());
         CHECK(r->body == "ok");
     }
+}
+
+TEST_CASE("curl faults: a header line over libcurl's limit is reported as too large", "[curl][faults]") {
+    loopback_server server(raw_answer("HTTP/1.1 200 OK\r\nX-Big: " + std::string(100 * 1024, 'a') + "\r\n\r\n"));
+    trocco::curl::transport t;
+    check_transport_failure(server, t, "response too large");
+}
+
+TEST_CASE("curl response checks: status lines and Content-Length values", "[curl][faults]") {
+    using trocco::curl::detail::parse_content_length;
+    using trocco::curl::detail::parse_status_line;
+    CHECK(parse_status_line("HTTP/1.1 200 OK") == 200);
+    CHECK(parse_status_line("HTTP/1.0 404 Not Found") == 404);
+    CHECK(parse_status_line("HTTP/1.1 503") == 503);
+    CHECK(parse_status_line("HTTP/1.1 100 Continue") == 100);
+    CHECK(parse_status_line("HTTP/1.1 599 x") == 599);
+    CHECK(parse_status_line("HTTP/1.1 600 x") == 0);
+    CHECK(parse_status_line("HTTP/1.1 099 x") == 0);
+    CHECK(parse_status_line("HTTP/1.1 200x OK") == 0);
+    CHECK(parse_status_line("HTTP/1.1 20 OK") == 0);
+    CHECK(parse_status_line("HTTP/1.1  200 OK") == 0);
+    CHECK(parse_status_line("HTTP/2 200") == 0);
+    CHECK(parse_status_line("HTTP/1.x 200 OK") == 0);
+    CHECK(parse_status_line("") == 0);
+    unsigned long long n = 0;
+    CHECK((parse_content_length("42", n) && n == 42));
+    CHECK((parse_content_length("7, 7 ,7", n) && n == 7));
+    CHECK((parse_content_length("9223372036854775808", n) && n == 9223372036854775808ull));
+    CHECK_FALSE(parse_content_length("18446744073709551616", n));  // 2^64: 20 digits
+    CHECK_FALSE(parse_content_length("2, 5", n));
+    CHECK_FALSE(parse_content_length("-1", n));
+    CHECK_FALSE(parse_content_length("", n));
+    CHECK_FALSE(parse_content_length("1,", n));
+    CHECK_FALSE(parse_content_length("0x10", n));
 }
 
 TEST_CASE("curl faults: a huge body stops at the size limit, at once", "[curl][faults]") {

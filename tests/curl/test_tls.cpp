@@ -74,6 +74,7 @@ TEST_CASE("curl transport: HTTPS verifies the certificate chain and the host nam
         CHECK(r->body == job_body);
         REQUIRE(server.connection_log().size() == 1);
         CHECK(server.connection_log()[0].tls_established);
+        CHECK(server.connection_log()[0].alpn_offered == "http/1.1");  // HTTP/1.1 only: no h2 offered
         const auto g = send_sync(t, get(server.url("/api/jobs/7")));
         REQUIRE(g.has_value());
         CHECK(g->body == job_body);

@@ -9,6 +9,7 @@
 
 #include <curl/curl.h>
 
+#include "response_check.hpp"
 #include "transfer.hpp"
 
 namespace trocco::curl::detail {
@@ -37,7 +38,8 @@ inline std::size_t on_body(char* data, std::size_t size, std::size_t count, void
 }
 
 /// CURLOPT_HEADERFUNCTION: one header line at a time (status lines and the blank line included). A status line
-/// starts a new response (a 100 Continue, a proxy's CONNECT answer): the headers kept are the final response's.
+/// starts a new answer (after a 100 Continue or a 103 Early Hints): the headers kept are the final answer's, with
+/// the trailers of a chunked body after them. What response_check.hpp refuses aborts the transfer.
 inline std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) noexcept {
     auto* t = static_cast<transfer*>(user);
     const std::size_t bytes = size * count;
@@ -51,8 +53,9 @@ inline std::size_t on_header(char* data, std::size_t size, std::size_t count, vo
     auto& headers = t->response.headers;
     try {
         if (line.empty()) {
-            // The end of one response's headers.
-        } else if (line.substr(0, 5) == "HTTP/") {
+            if (!check_end_of_headers(*t)) return 0;  // the end of one answer's headers
+        } else if (line.substr(0, 5) == "HTTP/" && !t->final_headers_done) {
+            if (!check_status_line(*t, line)) return 0;
             headers.clear();
         } else if ((line.front() == ' ' || line.front() == '\t') && !headers.empty()) {
             // An obsolete folded continuation line: part of the previous header's value.
@@ -62,7 +65,10 @@ inline std::size_t on_header(char* data, std::size_t size, std::size_t count, vo
                 headers.back().value.append(more);
             }
         } else if (const auto colon = line.find(':'); colon != std::string_view::npos && colon > 0) {
-            headers.push_back({std::string(trim_ows(line.substr(0, colon))), std::string(trim_ows(line.substr(colon + 1)))});
+            const auto name = trim_ows(line.substr(0, colon));
+            const auto value = trim_ows(line.substr(colon + 1));
+            if (!check_header(*t, name, value)) return 0;
+            headers.push_back({std::string(name), std::string(value)});
         }
     } catch (...) {
         return 0;  // out of memory: CURLE_WRITE_ERROR

@@ -49,6 +49,15 @@ struct transfer {
     /// Set by the CURLOPT_PREREQFUNCTION callback, which libcurl calls once the connection (TLS included) is
     /// ready and just before it writes the request: until then no byte of the request can have left.
     bool request_may_have_left = false;
+
+    // What the header callback learned about the answer (detail/response_check.hpp).
+    /// Why the answer is not a well-formed final HTTP/1.1 answer, or nullptr; the transfer is aborted then.
+    const char* malformed = nullptr;
+    int status = 0;                     // of the answer (interim or final) whose headers are being read
+    bool final_headers_done = false;    // the final answer's headers ended: what follows is body (and trailers)
+    bool has_content_length = false;    // in the answer being read
+    unsigned long long content_length = 0;
+    bool has_transfer_encoding = false;
 };
 
 /// Header names and values go into the request as they are: CR, LF or NUL in them would forge other headers.

@@ -70,6 +70,9 @@ TROCCO_DECL CURLcode configure(transfer& t, const transport_options& options) no
     set(CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
     set(CURLOPT_NOSIGNAL, 1L);  // no SIGALRM-based DNS timeouts: unsafe with threads
+    // HTTP/1.1 only, as the asio adapter: one answer per request on a connection, which response_check.hpp and
+    // the POST-on-its-own-connection rule rely on (HTTP/2 would multiplex and keep connections busy with frames).
+    set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
     set(CURLOPT_FOLLOWLOCATION, 0L);
     set(CURLOPT_CONNECTTIMEOUT_MS, milliseconds_option(options.connect_timeout));
     set(CURLOPT_TIMEOUT_MS, milliseconds_option(options.request_timeout));
@@ -152,6 +155,12 @@ TROCCO_DECL result<http_response> outcome_of(transfer& t, CURLcode code) {
                      describe(request, "response too large (limit " +
                                            std::to_string(headers ? max_header_bytes : t.max_body) + " bytes of " +
                                            (headers ? "headers)" : "body)"))};
+    }
+    if (t.malformed != nullptr) return error{errc::transport_failure, describe(request, std::string("malformed response: ") + t.malformed)};
+    if (code == CURLE_OUT_OF_MEMORY && t.request_may_have_left && !t.final_headers_done) {
+        // What libcurl 7.88 answers to a header line over its limit (CURL_MAX_HTTP_HEADER, 100 KiB).
+        return error{errc::transport_failure,
+                     describe(request, "response too large (a header line over libcurl's limit of 100 KiB) or out of memory")};
     }
     std::string why = curl_easy_strerror(code);
     if (const std::string detail = trimmed(t.error_buffer); !detail.empty() && detail != why) {
