@@ -79,6 +79,18 @@ TEST_CASE("curl transport: HTTPS verifies the certificate chain and the host nam
         REQUIRE(g.has_value());
         CHECK(g->body == job_body);
     }
+    SECTION("GETs share one kept-alive TLS connection (the check of a pooled connection lets TLS 1.3 through)") {
+        trocco::curl::transport_options o;
+        o.ca_file = good_ca.path();
+        trocco::curl::transport t(o);
+        for (int i = 0; i < 5; ++i) {
+            const auto r = send_sync(t, get(server.url("/api/jobs/7")));
+            INFO(describe(r));
+            REQUIRE(r.has_value());
+        }
+        CHECK(server.connections() == 1);
+        CHECK(server.count("GET") == 5);
+    }
     SECTION("a certificate from an untrusted CA") {
         const auto other = make_test_certificates({"127.0.0.1"});
         const temp_file other_ca(other.ca_certificate_pem);

@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "response_check.hpp"
+#include "socket_registry.hpp"
 #include "transfer.hpp"
 
 namespace trocco::curl::detail {
@@ -76,9 +77,22 @@ inline std::size_t on_header(char* data, std::size_t size, std::size_t count, vo
     return bytes;
 }
 
-/// CURLOPT_PREREQFUNCTION: the connection is ready and libcurl is about to write the request.
-inline int on_request_start(void* user, char*, char*, int, int) noexcept {
-    static_cast<transfer*>(user)->request_may_have_left = true;
+/// CURLOPT_PREREQFUNCTION: the connection is ready and libcurl is about to write the request. A pooled connection
+/// with input already waiting (see socket_registry.hpp) is refused: the transfer is aborted with nothing sent.
+inline int on_request_start(void* user, char* remote_ip, char* local_ip, int remote_port, int local_port) noexcept {
+    auto* t = static_cast<transfer*>(user);
+    if (t->sockets != nullptr && !t->fresh_connection_only) {
+        try {
+            const auto c = t->sockets->use(remote_ip, remote_port, local_ip, local_port);
+            if (c.reused && socket_registry::has_pending_input(c.socket)) {
+                t->stale_connection = true;
+                return CURL_PREREQFUNC_ABORT;
+            }
+        } catch (...) {
+            // Out of memory: the connection goes unchecked.
+        }
+    }
+    t->request_may_have_left = true;
     return CURL_PREREQFUNC_OK;
 }
 

@@ -22,6 +22,8 @@ namespace trocco::curl::detail {
 ///
 /// Threads: submit() and request_cancel() from any thread (under the mutex); everything else runs on the worker,
 /// which alone touches libcurl (a multi handle and its easy handles are never used from two threads at once).
+class socket_registry;  // detail/socket_registry.hpp
+
 class engine {
 public:
     /// Creates the multi handle and starts the worker. Throws std::runtime_error when libcurl cannot create a
@@ -50,6 +52,9 @@ private:
     TROCCO_DECL void start(std::shared_ptr<operation> op) noexcept;
     TROCCO_DECL void start_transfer(std::shared_ptr<send_operation> op) noexcept;
     TROCCO_DECL void reap_transfers() noexcept;
+    /// A transfer aborted before sending because its pooled connection held input: again, on a fresh connection.
+    /// False when it cannot be restarted.
+    TROCCO_DECL bool restart_on_fresh_connection(transfer& t) noexcept;
     TROCCO_DECL void cancel(std::shared_ptr<operation> op) noexcept;
     TROCCO_DECL void fire_timers() noexcept;
     TROCCO_DECL int poll_timeout_ms() const noexcept;
@@ -67,6 +72,8 @@ private:
     // Worker-only.
     std::unordered_map<void*, std::unique_ptr<transfer>> transfers_;  // by easy handle (libcurl's CURL is void)
     sleep_operation::timer_queue timers_;
+    /// Every socket of the multi handle's connections; outlives the multi handle (its cleanup closes sockets).
+    std::unique_ptr<socket_registry> sockets_;
 
     std::thread worker_;  // last: started when everything above exists
 };

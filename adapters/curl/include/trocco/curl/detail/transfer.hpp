@@ -21,6 +21,8 @@
 
 namespace trocco::curl::detail {
 
+class socket_registry;  // detail/socket_registry.hpp
+
 /// Response headers beyond this many bytes (all header lines together) fail as "response too large".
 inline constexpr std::size_t max_header_bytes = 64 * 1024;
 
@@ -49,6 +51,12 @@ struct transfer {
     /// Set by the CURLOPT_PREREQFUNCTION callback, which libcurl calls once the connection (TLS included) is
     /// ready and just before it writes the request: until then no byte of the request can have left.
     bool request_may_have_left = false;
+    /// The transport's sockets, for the check of a pooled connection before the request goes out on it.
+    socket_registry* sockets = nullptr;
+    /// The pre-request callback found input waiting on the pooled connection and aborted: nothing was sent, and
+    /// the engine starts the transfer again on a fresh connection (once: then fresh_connection_only is set).
+    bool stale_connection = false;
+    bool fresh_connection_only = false;
 
     // What the header callback learned about the answer (detail/response_check.hpp).
     /// Why the answer is not a well-formed final HTTP/1.1 answer, or nullptr; the transfer is aborted then.

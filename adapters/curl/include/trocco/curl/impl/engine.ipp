@@ -16,6 +16,7 @@
 #include <trocco/url.hpp>
 
 #include "../detail/engine.hpp"
+#include "../detail/socket_registry.hpp"
 #include "../detail/transfer.hpp"
 
 #if LIBCURL_VERSION_NUM < 0x075000
@@ -32,7 +33,8 @@ TROCCO_DECL void canceller::operator()() noexcept {
     if (auto pending = op.lock()) owner->request_cancel(std::move(pending));
 }
 
-TROCCO_DECL engine::engine(transport_options options) : options_(std::move(options)) {
+TROCCO_DECL engine::engine(transport_options options)
+    : options_(std::move(options)), sockets_(std::make_unique<socket_registry>()) {
     multi_ = curl_multi_init();
     if (multi_ == nullptr) throw std::runtime_error("trocco::curl::transport: curl_multi_init failed");
     if (options_.max_connections > 0) {
@@ -174,6 +176,7 @@ TROCCO_DECL void engine::start_transfer(std::shared_ptr<send_operation> op) noex
     } catch (...) {
         return setup_failed("out of memory");
     }
+    t->sockets = sockets_.get();
     t->easy = curl_easy_init();
     if (t->easy == nullptr) return setup_failed("curl_easy_init failed");
     if (const CURLcode code = configure(*t, options_); code != CURLE_OK) {
@@ -201,6 +204,9 @@ TROCCO_DECL void engine::reap_transfers() noexcept {
         const CURLcode code = message->data.result;  // `message` dies with curl_multi_remove_handle
         const auto it = transfers_.find(easy);
         if (it == transfers_.end()) continue;
+        if (code == CURLE_ABORTED_BY_CALLBACK && it->second->stale_connection && restart_on_fresh_connection(*it->second)) {
+            continue;
+        }
         std::unique_ptr<transfer> t = std::move(it->second);
         transfers_.erase(it);
         curl_multi_remove_handle(multi_, easy);
@@ -214,6 +220,23 @@ TROCCO_DECL void engine::reap_transfers() noexcept {
         t.reset();  // the easy handle and the header list
         finish(std::move(op));
     }
+}
+
+TROCCO_DECL bool engine::restart_on_fresh_connection(transfer& t) noexcept {
+    curl_multi_remove_handle(multi_, t.easy);  // the aborted transfer closed its connection
+    t.stale_connection = false;
+    t.fresh_connection_only = true;
+    t.response = http_response{};
+    t.header_bytes = 0;
+    t.too_large = false;
+    t.malformed = nullptr;
+    t.status = 0;
+    t.final_headers_done = false;
+    t.has_content_length = false;
+    t.has_transfer_encoding = false;
+    t.error_buffer[0] = '\0';
+    if (curl_easy_setopt(t.easy, CURLOPT_FRESH_CONNECT, 1L) != CURLE_OK) return false;
+    return curl_multi_add_handle(multi_, t.easy) == CURLM_OK;
 }
 
 TROCCO_DECL void engine::cancel(std::shared_ptr<operation> op) noexcept {

@@ -83,6 +83,13 @@ TROCCO_DECL CURLcode configure(transfer& t, const transport_options& options) no
     set(CURLOPT_HEADERDATA, static_cast<void*>(&t));
     set(CURLOPT_PREREQFUNCTION, static_cast<curl_prereq_callback>(&on_request_start));
     set(CURLOPT_PREREQDATA, static_cast<void*>(&t));
+    if (t.sockets != nullptr) {
+        set(CURLOPT_OPENSOCKETFUNCTION, static_cast<curl_opensocket_callback>(&socket_registry::open));
+        set(CURLOPT_OPENSOCKETDATA, static_cast<void*>(t.sockets));
+        set(CURLOPT_CLOSESOCKETFUNCTION, static_cast<curl_closesocket_callback>(&socket_registry::close));
+        set(CURLOPT_CLOSESOCKETDATA, static_cast<void*>(t.sockets));
+    }
+    if (t.fresh_connection_only) set(CURLOPT_FRESH_CONNECT, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075700
     // Removing a handle mid-lookup (a stop, a timeout, the transport's destruction) would otherwise make libcurl
     // join its resolver thread, stalling the worker and every transfer and timer of this transport until
