@@ -37,15 +37,28 @@ loopback_server::handler_fn raw_answer(std::string raw) {
 }
 
 TEST_CASE("curl faults: resets", "[curl][faults]") {
-    SECTION("a reset before the request was read") {
-        for (const auto pause : {0ms, 50ms}) {
-            test_support::loopback_server_options o;
-            o.on_accept = script().wait(pause).reset();
-            loopback_server server({}, o);
-            trocco::curl::transport t;
-            check_transport_failure(server, t);
-            CHECK(server.requests().empty());
+    SECTION("a reset before the request was read, once it was written") {
+        test_support::loopback_server_options o;
+        o.on_accept = script().wait(50ms).reset();
+        loopback_server server({}, o);
+        trocco::curl::transport t;
+        check_transport_failure(server, t);
+        CHECK(server.requests().empty());
+    }
+    SECTION("a reset at once on accept: connect_failed if it beat the connect, else transport_failure") {
+        test_support::loopback_server_options o;
+        o.on_accept = script().reset();
+        loopback_server server({}, o);
+        trocco::curl::transport t;
+        for (int i = 0; i < 10; ++i) {
+            const auto r = send_sync(t, post(server.url(trigger_target), "{}"));
+            INFO(describe(r));
+            REQUIRE_FALSE(r.has_value());
+            const auto kind = r.error().kind();
+            REQUIRE((kind == trocco::errc::connect_failed || kind == trocco::errc::transport_failure));
+            CHECK(r.error().may_have_reached_server() == (kind == trocco::errc::transport_failure));
         }
+        CHECK(server.requests().empty());
     }
     SECTION("a reset after the request was read: exactly one POST seen") {
         loopback_server server([](const received_request&) { return script().reset(); });
@@ -193,11 +206,10 @@ TEST_CASE("curl faults: a huge body stops at the size limit, at once", "[curl][f
         check_transport_failure(server, t, "response too large", 3s);
     }
     SECTION("chunked") {
-        std::string chunk = "100000\r\n" + std::string(0x100000, 'x') + "\r\n";  // 1 MiB chunks
-        loopback_server server([chunk](const received_request&) {
+        loopback_server server([](const received_request&) {
             script s;
             s.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
-            for (int i = 0; i < 100; ++i) s.send(chunk);
+            for (int i = 0; i < 100; ++i) s.send("100000\r\n").send_filler(0x100000).send("\r\n");  // 1 MiB chunks
             return s.send("0\r\n\r\n").close();
         });
         trocco::curl::transport t;

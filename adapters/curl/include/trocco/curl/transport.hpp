@@ -24,7 +24,12 @@
 // The POST that starts a job is never resent. libcurl silently sends a request again when a reused keep-alive
 // connection turns out dead after the request went out; for a trigger that could start a second job. So every
 // POST goes on a connection of its own (CURLOPT_FRESH_CONNECT) that is closed afterwards (CURLOPT_FORBID_REUSE).
-// GETs reuse connections (and may be resent by libcurl in that case, which is harmless for a read).
+// GETs reuse connections (and may be resent by libcurl in that case, which is harmless for a read). A pooled
+// connection that holds input before a request goes out on it (an answer nobody asked for, a server's 408 before
+// it closes an idle connection, the end of the stream) is closed instead, and the request goes on a fresh one:
+// that input would otherwise be read as the answer to the new request. Nothing was sent then, so this holds for
+// any request. Answers libcurl would take but this transport refuses (detail/response_check.hpp): a malformed
+// status line, a status outside 100-599, a final 101, framing headers that contradict each other.
 //
 // Lifetimes. The request is moved into the awaitable; the caller keeps nothing alive. Destroying the transport
 // stops the worker: every pending send or sleep completes with errc::canceled (resumed as above, before the
