@@ -31,6 +31,8 @@ enum class errc {
     job_failed,            // the job ended in `error`
     job_canceled,          // trocco reports the job itself as `canceled` (someone canceled it on trocco)
     job_skipped,           // the job ended in `skipped`
+    store_failure,         // the idempotency store could not be read or written, or holds a corrupt record; a run
+                           // that fails so has sent nothing
 };
 
 /// A short, stable name of the code ("rate_limited"), for logs and for the command-line tool's output.
@@ -53,6 +55,7 @@ inline const char* to_string(errc e) noexcept {
         case errc::job_failed: return "job_failed";
         case errc::job_canceled: return "job_canceled";
         case errc::job_skipped: return "job_skipped";
+        case errc::store_failure: return "store_failure";
     }
     return "unknown";
 }

@@ -1,9 +1,11 @@
-// trocco/job.hpp - the response models: a transfer job and a workflow job (trocco's wire name: pipeline job).
+// trocco/job.hpp - the response models: a transfer job, a workflow job (trocco's wire name: pipeline job) and a
+// datamart job.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "job_status.hpp"
 #include "timestamp.hpp"
@@ -42,5 +44,21 @@ struct workflow_job {
 
     friend bool operator==(const workflow_job&, const workflow_job&) = default;
 };
+
+/// A datamart job, as returned by POST /api/datamart_jobs. trocco documents no endpoint to read a datamart job
+/// again, so this is all a client learns of it: run the datamart inside a workflow to wait for it.
+struct datamart_job {
+    std::int64_t id = 0;
+    std::int64_t datamart_definition_id = 0;
+    job_status status = job_status::unknown;  // unknown when the answer carries no status
+    std::string raw_status;                   // empty when the answer carries no status
+    std::optional<std::string> context_time;  // as the API sent it (not reinterpreted)
+    std::optional<timestamp> created_at;
+
+    friend bool operator==(const datamart_job&, const datamart_job&) = default;
+};
+
+/// Any of the three, for code that serves every kind (the wait machine, the command-line tool's output).
+using any_job = std::variant<job, workflow_job, datamart_job>;
 
 }  // namespace trocco

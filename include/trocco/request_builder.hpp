@@ -1,21 +1,15 @@
-// trocco/request_builder.hpp - builds the HTTP requests of the four run/status endpoints. Pure: no I/O.
+// trocco/request_builder.hpp - builds the HTTP requests of the API's endpoints. Pure: no I/O.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <utility>
 
-#include <nlohmann/json.hpp>
-
-#include "context_time.hpp"
-#include "detail/text.hpp"
+#include "detail/config.hpp"
 #include "http.hpp"
+#include "job_kind.hpp"
 #include "requests.hpp"
 #include "result.hpp"
-#include "url.hpp"
-#include "version.hpp"
 
 namespace trocco {
 
@@ -23,68 +17,44 @@ namespace trocco {
 /// then carries `Authorization: Token <key>`, `Accept: application/json`, `User-Agent: trocco-cpp/<version>`,
 /// and `Content-Type: application/json` when it has a body. Every input is checked before anything is built;
 /// a bad one gives errc::invalid_argument whose message names the field (and never contains the key).
+///
+/// The definition id of a run goes in the query string for every kind (`POST /api/jobs?job_definition_id=42`), as
+/// trocco documents it for transfer jobs and workflows; the other run parameters go in a JSON body ("{}" when none
+/// is set). For datamart jobs trocco's pages show only a JSON body; the query form is used there too, because a
+/// Rails backend such as trocco's merges query and body parameters, so one form serves every endpoint.
 class request_builder {
 public:
     /// `base_url`: "https://trocco.io" (a path prefix and a trailing slash are fine). `api_key`: non-empty, no
     /// control characters, no surrounding whitespace, valid UTF-8.
-    static result<request_builder> create(std::string_view base_url, std::string_view api_key) {
-        auto url = parse_url(base_url, "base_url");
-        if (!url) return std::move(url).error();
-        if (url->target.find('?') != std::string::npos) {
-            return error{errc::invalid_argument, "base_url must not contain a query (?)"};
-        }
-        if (api_key.empty()) return error{errc::invalid_argument, "api_key must not be empty"};
-        if (detail::has_control_char(api_key)) {
-            return error{errc::invalid_argument, "api_key must not contain control characters (a newline?)"};
-        }
-        if (api_key.front() == ' ' || api_key.back() == ' ') {
-            return error{errc::invalid_argument, "api_key must not begin or end with a space"};
-        }
-        if (!detail::is_valid_utf8(api_key)) return error{errc::invalid_argument, "api_key must be valid UTF-8"};
+    TROCCO_DECL static result<request_builder> create(std::string_view base_url, std::string_view api_key);
 
-        std::string base(base_url);
-        while (!base.empty() && base.back() == '/') base.pop_back();
-        return request_builder(std::move(base), std::string(api_key));
-    }
-
-    /// POST {base}/api/jobs?job_definition_id=N with a JSON body of the set fields ("{}" when none is set).
-    result<http_request> run_job(const run_job_request& request) const {
-        if (auto ok = check_id(request.job_definition_id, "job_definition_id"); !ok) return std::move(ok).error();
-        if (auto ok = check_run_options(request.context_time, request.time_zone); !ok) return std::move(ok).error();
-        for (std::size_t i = 0; i < request.custom_variables.size(); ++i) {
-            const auto& v = request.custom_variables[i];
-            const std::string field = "custom_variables[" + std::to_string(i) + "]";
-            if (v.name.empty()) return error{errc::invalid_argument, field + ".name must not be empty"};
-            if (!detail::is_valid_utf8(v.name)) return error{errc::invalid_argument, field + ".name must be valid UTF-8"};
-            if (!detail::is_valid_utf8(v.value)) {
-                return error{errc::invalid_argument, field + ".value must be valid UTF-8"};
-            }
-        }
-        nlohmann::ordered_json body = run_options_json(request.context_time, request.time_zone);
-        if (!request.custom_variables.empty()) {
-            auto& list = body["custom_variables"] = nlohmann::ordered_json::array();
-            for (const auto& v : request.custom_variables) list.push_back({{"name", v.name}, {"value", v.value}});
-        }
-        return make_post("/api/jobs?job_definition_id=" + std::to_string(request.job_definition_id), body.dump());
-    }
+    /// POST {base}/api/jobs?job_definition_id=N with a JSON body of the set fields.
+    TROCCO_DECL result<http_request> run_job(const run_job_request& request) const;
+    /// POST {base}/api/pipeline_jobs?pipeline_definition_id=N with a JSON body of the set fields.
+    TROCCO_DECL result<http_request> run_workflow(const run_workflow_request& request) const;
+    /// POST {base}/api/datamart_jobs?datamart_definition_id=N with a JSON body of the set fields.
+    TROCCO_DECL result<http_request> run_datamart_job(const run_datamart_job_request& request) const;
 
     /// GET {base}/api/jobs/{id}
-    result<http_request> get_job(std::int64_t job_id) const { return make_get("/api/jobs/", job_id, "job_id"); }
-
-    /// POST {base}/api/pipeline_jobs?pipeline_definition_id=N with a JSON body of the set fields.
-    result<http_request> run_workflow(const run_workflow_request& request) const {
-        if (auto ok = check_id(request.workflow_definition_id, "workflow_definition_id"); !ok) {
-            return std::move(ok).error();
-        }
-        if (auto ok = check_run_options(request.context_time, request.time_zone); !ok) return std::move(ok).error();
-        return make_post("/api/pipeline_jobs?pipeline_definition_id=" + std::to_string(request.workflow_definition_id),
-                         run_options_json(request.context_time, request.time_zone).dump());
-    }
-
+    result<http_request> get_job(std::int64_t job_id) const { return get(job_kind::transfer, job_id); }
     /// GET {base}/api/pipeline_jobs/{id}
     result<http_request> get_workflow_job(std::int64_t workflow_job_id) const {
-        return make_get("/api/pipeline_jobs/", workflow_job_id, "workflow_job_id");
+        return get(job_kind::workflow, workflow_job_id);
     }
+    /// The status GET of a job of any kind, for code generic over kinds; errc::invalid_argument for a datamart job
+    /// (trocco has no endpoint to read one).
+    TROCCO_DECL result<http_request> get(job_kind kind, std::int64_t job_id) const;
+
+    /// GET {base}/api/job_definitions/{id}/jobs with the query's filters, one page: `cursor` is the previous page's
+    /// next_cursor, empty for the first page. start_time and end_time must be "YYYY-MM-DD HH:MM:SS"; page_size
+    /// 1..100.
+    TROCCO_DECL result<http_request> job_history(std::int64_t job_definition_id, const job_history_query& query,
+                                                 std::string_view cursor = {}) const;
+    /// GET {base}/api/job_definitions, /api/pipeline_definitions or /api/datamart_definitions, one page. The name
+    /// filter is refused for workflow definitions (trocco has none); page_size is 1..100 for transfer definitions
+    /// and 1..200 for the others.
+    TROCCO_DECL result<http_request> definitions(job_kind kind, const definition_query& query,
+                                                 std::string_view cursor = {}) const;
 
     /// The base URL without trailing slashes.
     const std::string& base_url() const noexcept { return base_; }
@@ -93,83 +63,13 @@ public:
     /// outside (a server message) before it reaches an error, so that a server echoing the key cannot leak it.
     /// A server message cut at its length limit ends in "..." (see error_from_response): the head of a key cut
     /// there (4 bytes or more) is redacted too.
-    std::string redact(std::string text) const {
-        for (auto pos = text.find(api_key_); pos != std::string::npos; pos = text.find(api_key_, pos)) {
-            text.replace(pos, api_key_.size(), "[redacted]");
-            pos += 10;
-        }
-        constexpr std::string_view cut_mark = "...";
-        const bool cut = text.size() >= cut_mark.size() &&
-                         text.compare(text.size() - cut_mark.size(), cut_mark.size(), cut_mark) == 0;
-        if (cut) {
-            const std::size_t end = text.size() - cut_mark.size();
-            for (std::size_t n = std::min(api_key_.size() - 1, end); n >= 4; --n) {
-                if (text.compare(end - n, n, api_key_, 0, n) == 0) {
-                    text.replace(end - n, n, "[redacted]");
-                    break;
-                }
-            }
-        }
-        return text;
-    }
+    TROCCO_DECL std::string redact(std::string text) const;
 
 private:
-    request_builder(std::string base, std::string api_key)
-        : base_(std::move(base)), api_key_(std::move(api_key)), authorization_("Token " + api_key_) {}
+    TROCCO_DECL request_builder(std::string base, std::string api_key);
 
-    static result<void> check_id(std::int64_t id, std::string_view field) {
-        if (id <= 0) {
-            return error{errc::invalid_argument, std::string(field) + " must be > 0 (got " + std::to_string(id) + ")"};
-        }
-        return {};
-    }
-
-    static result<void> check_run_options(const std::optional<std::string>& context_time,
-                                          const std::optional<std::string>& time_zone) {
-        if (context_time && !is_valid_context_time(*context_time)) {
-            return error{errc::invalid_argument,
-                         "context_time must be \"YYYY-MM-DD HH:MM:SS\" and a real calendar time"};
-        }
-        if (time_zone) {
-            if (time_zone->empty()) return error{errc::invalid_argument, "time_zone must not be empty when set"};
-            if (detail::has_control_char(*time_zone) || !detail::is_valid_utf8(*time_zone)) {
-                return error{errc::invalid_argument, "time_zone must be valid UTF-8 without control characters"};
-            }
-        }
-        return {};
-    }
-
-    static nlohmann::ordered_json run_options_json(const std::optional<std::string>& context_time,
-                                                   const std::optional<std::string>& time_zone) {
-        nlohmann::ordered_json body = nlohmann::ordered_json::object();
-        if (context_time) body["context_time"] = *context_time;
-        if (time_zone) body["time_zone"] = *time_zone;
-        return body;
-    }
-
-    http_request make_request(http_method method, std::string url) const {
-        http_request request{method, std::move(url), {}, {}};
-        request.headers.reserve(4);
-        request.headers.push_back({"Authorization", authorization_});
-        request.headers.push_back({"Accept", "application/json"});
-        request.headers.push_back({"User-Agent", "trocco-cpp/" TROCCO_VERSION_STRING});
-        return request;
-    }
-
-    result<http_request> make_get(std::string_view path, std::int64_t id, std::string_view field) const {
-        if (auto ok = check_id(id, field); !ok) return std::move(ok).error();
-        std::string url;
-        url.reserve(base_.size() + path.size() + 20);
-        url.append(base_).append(path).append(std::to_string(id));
-        return make_request(http_method::get, std::move(url));
-    }
-
-    http_request make_post(std::string_view path_and_query, std::string body) const {
-        http_request request = make_request(http_method::post, base_ + std::string(path_and_query));
-        request.headers.push_back({"Content-Type", "application/json"});
-        request.body = std::move(body);
-        return request;
-    }
+    TROCCO_DECL http_request make_request(http_method method, std::string url) const;
+    TROCCO_DECL http_request make_post(std::string url, std::string body) const;
 
     std::string base_;
     std::string api_key_;
@@ -177,3 +77,7 @@ private:
 };
 
 }  // namespace trocco
+
+#if defined(TROCCO_HEADER_ONLY)
+#include "impl/request_builder.ipp"
+#endif

@@ -35,4 +35,35 @@ struct run_workflow_request {
     std::optional<std::string> time_zone = std::nullopt;
 };
 
+/// Starts a datamart job: `trocco::run_datamart_job_request{.datamart_definition_id = 5}`.
+struct run_datamart_job_request {
+    std::int64_t datamart_definition_id = 0;  // required, > 0
+    std::optional<std::string> context_time = std::nullopt;
+    std::optional<std::string> time_zone = std::nullopt;
+    /// A note shown with the job in trocco's UI.
+    std::optional<std::string> memo = std::nullopt;
+    std::vector<custom_variable> custom_variables = {};
+};
+
+/// Which jobs of a transfer definition to list (GET /api/job_definitions/{id}/jobs). Every field is optional.
+struct job_history_query {
+    /// Only jobs created at or after this time, "YYYY-MM-DD HH:MM:SS" read in `time_zone`.
+    std::optional<std::string> start_time = std::nullopt;
+    /// Only jobs created before this time, same format.
+    std::optional<std::string> end_time = std::nullopt;
+    /// IANA name for start_time and end_time; trocco's default is "Asia/Tokyo".
+    std::optional<std::string> time_zone = std::nullopt;
+    /// Jobs per page, 1..100 (trocco's default: 50). The sequence fetches every page whatever the value.
+    std::optional<int> page_size = std::nullopt;
+};
+
+/// Which definitions to list (GET /api/job_definitions, /api/pipeline_definitions, /api/datamart_definitions).
+struct definition_query {
+    /// A part of the name (trocco matches partially). Transfer and datamart definitions only: trocco has no name
+    /// filter for workflow definitions, so setting it there is errc::invalid_argument.
+    std::optional<std::string> name = std::nullopt;
+    /// Definitions per page: 1..100 for transfer definitions, 1..200 for the others (trocco's default: 50).
+    std::optional<int> page_size = std::nullopt;
+};
+
 }  // namespace trocco

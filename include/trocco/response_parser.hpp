@@ -1,19 +1,16 @@
-// trocco/response_parser.hpp - turns an http_response into a job, a workflow job, or a typed error. Never
-// throws and never crashes, whatever the body holds.
+// trocco/response_parser.hpp - turns an http_response into a job, a list page, or a typed error. Never throws
+// (but std::bad_alloc) and never crashes, whatever the body holds.
 #pragma once
 
-#include <string>
-#include <string_view>
+#include <cstddef>
+#include <cstdint>
 
-#include <nlohmann/json.hpp>
-
-#include "detail/json_fields.hpp"
-#include "detail/text.hpp"
+#include "definitions.hpp"
+#include "detail/config.hpp"
 #include "error.hpp"
 #include "http.hpp"
-#include "http_status.hpp"
 #include "job.hpp"
-#include "job_status.hpp"
+#include "job_kind.hpp"
 #include "result.hpp"
 
 namespace trocco {
@@ -23,112 +20,42 @@ namespace detail {
 /// Server messages are kept, but bounded: a proxy's 1 MB error page must not become a 1 MB error message.
 inline constexpr std::size_t max_server_message_bytes = 2048;
 
-/// Parses a body as JSON without throwing; a discarded value means "not JSON". nlohmann's parser and its value
-/// destructor are iterative, so deep nesting cannot overflow the stack.
-inline nlohmann::json parse_json_body(std::string_view body) noexcept {
-    // nlohmann's lexer takes a NUL byte for the end of input, so "{...}\0garbage" would parse as "{...}". A raw
-    // NUL is never valid in JSON text (RFC 8259), so such a body is not JSON.
-    if (body.find('\0') != std::string_view::npos) return nlohmann::json(nlohmann::json::value_t::discarded);
-    try {
-        return nlohmann::json::parse(body, nullptr, false);
-    } catch (...) {  // parse(..., false) does not throw on bad input; only std::bad_alloc could get here
-        return nlohmann::json(nlohmann::json::value_t::discarded);
-    }
-}
-
-inline error protocol_error(std::string_view what, std::string_view problem) {
-    return error{errc::protocol_error, std::string(what) + ": " + std::string(problem)};
-}
-
 }  // namespace detail
 
 /// The error for a non-2xx answer: the code from errc_for_status, http_status() set, and the server's message
 /// from `{"error": …}`, `{"message": …}` or `{"message": …, "errors": [{"attribute": …, "message": …}]}`
-/// ("message: attribute message; attribute message"), else the status line ("502 Bad Gateway").
-inline error error_from_response(const http_response& response) {
-    std::string message;
-    const auto json = detail::parse_json_body(response.body);
-    if (json.is_object()) {
-        const auto err = json.find("error");
-        const auto msg = json.find("message");
-        if (err != json.end() && err->is_string() && !err->get_ref<const std::string&>().empty()) {
-            message = err->get<std::string>();
-        } else if (msg != json.end() && msg->is_string()) {
-            message = msg->get<std::string>();
-            const auto details = json.find("errors");
-            if (details != json.end() && details->is_array()) {
-                const char* separator = message.empty() ? "" : ": ";  // no leading ": " after an empty message
-                for (const auto& d : *details) {
-                    if (!d.is_object()) continue;
-                    const auto attribute = d.find("attribute");
-                    const auto text = d.find("message");
-                    std::string item;
-                    if (attribute != d.end() && attribute->is_string()) item = attribute->get<std::string>();
-                    if (text != d.end() && text->is_string()) {
-                        if (!item.empty()) item += ' ';
-                        item += text->get<std::string>();
-                    }
-                    if (item.empty()) continue;
-                    message.append(separator).append(item);
-                    separator = "; ";
-                }
-            }
-        }
-    }
-    if (message.empty()) {
-        message = status_line(response.status);
-    } else if (message.size() > detail::max_server_message_bytes) {
-        message = std::string(detail::utf8_prefix(message, detail::max_server_message_bytes)) + "...";
-    }
-    return error{errc_for_status(response.status), std::move(message), response.status};
-}
-
-namespace detail {
-
-/// The parsing both job kinds share: status class, JSON shape, `id`, `status` and the timestamps. `read_kind`
-/// reads the fields that differ.
-template <class Model, class ReadKind>
-result<Model> parse_job_like(const http_response& response, std::string_view what, ReadKind read_kind) {
-    if (!is_success_status(response.status)) return error_from_response(response);
-    const auto json = parse_json_body(response.body);
-    if (json.is_discarded()) return protocol_error(what, "body is not valid JSON");
-    if (!json.is_object()) return protocol_error(what, "body is not a JSON object");
-
-    json_fields fields(json);
-    Model m;
-    m.id = fields.required_id("id").value_or(0);
-    read_kind(fields, m);
-    m.raw_status = fields.required_string("status").value_or("");
-    m.created_at = fields.optional_timestamp("created_at");
-    m.started_at = fields.optional_timestamp("started_at");
-    m.finished_at = fields.optional_timestamp("finished_at");
-    if (!fields.problem().empty()) return protocol_error(what, fields.problem());
-    m.status = parse_job_status(m.raw_status);
-    return m;
-}
-
-}  // namespace detail
+/// ("message: attribute message; attribute message"), else the status line ("502 Bad Gateway"). Messages longer
+/// than 2 KiB are cut (at a UTF-8 boundary) and end in "...".
+TROCCO_DECL error error_from_response(const http_response& response);
 
 /// A transfer job from a POST /api/jobs or GET /api/jobs/{id} answer. 2xx with a JSON object holding `id`,
 /// `job_definition_id` and `status` gives the job; a non-2xx status gives error_from_response(); anything else
 /// (not JSON, a missing required field, a wrong type, a malformed timestamp) gives errc::protocol_error naming
 /// what was wrong. Unknown fields are ignored; absent or null timestamps stay empty.
-inline result<job> parse_job_response(const http_response& response) {
-    return detail::parse_job_like<job>(response, "transfer job response", [](detail::json_fields& f, job& j) {
-        j.job_definition_id = f.required_id("job_definition_id").value_or(0);
-        j.job_definition_name = f.optional_string("job_definition_name").value_or("");
-    });
-}
+TROCCO_DECL result<job> parse_job_response(const http_response& response);
 
 /// A workflow job from a POST /api/pipeline_jobs or GET /api/pipeline_jobs/{id} answer; rules as for
 /// parse_job_response, with `id`, `pipeline_definition_id` and `status` required.
-inline result<workflow_job> parse_workflow_job_response(const http_response& response) {
-    return detail::parse_job_like<workflow_job>(
-        response, "workflow job response", [](detail::json_fields& f, workflow_job& j) {
-            j.workflow_definition_id = f.required_id("pipeline_definition_id").value_or(0);
-            j.name = f.optional_string("name").value_or("");
-            j.context_time = f.optional_string("context_time");
-        });
-}
+TROCCO_DECL result<workflow_job> parse_workflow_job_response(const http_response& response);
+
+/// A datamart job from a POST /api/datamart_jobs answer: `id` and `datamart_definition_id` required; `status`,
+/// `context_time` and `created_at` read when present.
+TROCCO_DECL result<datamart_job> parse_datamart_job_response(const http_response& response);
+
+/// The answer about a job of `kind`, for code generic over kinds.
+TROCCO_DECL result<any_job> parse_any_job_response(job_kind kind, const http_response& response);
+
+/// One page of GET /api/job_definitions/{id}/jobs: `{"items": [job, ...], "next_cursor": ...}`. Each item is read as
+/// parse_job_response reads a job. A missing or non-array `items`, an item that is not a valid job, or a
+/// `next_cursor` that is neither a string nor null is errc::protocol_error naming the item.
+TROCCO_DECL result<list_page<job>> parse_job_history_page(const http_response& response);
+
+/// One page of a definition list of `kind`: items need `id` (positive integer) and `name` (string); description,
+/// created_at, updated_at and labels (strings, or objects with a `name`) are read when present.
+TROCCO_DECL result<list_page<definition_summary>> parse_definitions_page(job_kind kind, const http_response& response);
 
 }  // namespace trocco
+
+#if defined(TROCCO_HEADER_ONLY)
+#include "impl/response_parser.ipp"
+#endif

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <optional>
 
+#include "detail/saturate.hpp"
 #include "http.hpp"
 #include "http_status.hpp"
 #include "rate_limit.hpp"
@@ -25,8 +26,9 @@ struct retry_policy {
     double multiplier = 2.0;
     std::chrono::milliseconds max_backoff = std::chrono::seconds{30};
     /// The longest wait the server may ask for (Retry-After, or X-Rate-Limit-Reset on a 429) that is still
-    /// honoured; a longer one ends the retries with the server's error.
-    std::chrono::milliseconds max_server_wait = std::chrono::minutes{10};
+    /// honoured; a longer one ends the retries with the server's error. 15 minutes: trocco counts calls in
+    /// 10-minute windows, so a 429 early in a window names a reset up to 10 minutes (plus clock skew) away.
+    std::chrono::milliseconds max_server_wait = std::chrono::minutes{15};
 };
 
 /// What is being retried. A job-starting POST is never resent once it may have reached the server.
@@ -45,17 +47,23 @@ inline std::chrono::milliseconds backoff_delay(const retry_policy& policy, int r
     const double base = static_cast<double>(policy.initial_backoff.count()) *
                         std::pow(std::max(policy.multiplier, 1.0), std::max(retry - 1, 0));
     const double cap = std::min(base, static_cast<double>(policy.max_backoff.count()));
-    return std::chrono::milliseconds{static_cast<std::int64_t>(cap * std::clamp(random01, 0.0, 1.0))};
+    // The product in double, as the jitter is meant: uniform in [0, cap) at the resolution of a millisecond.
+    return detail::milliseconds_from_count(std::floor(cap * std::clamp(random01, 0.0, 1.0)));
 }
 
 /// The delay the server asked for, if any: Retry-After (seconds or HTTP date) on any response, else
-/// X-Rate-Limit-Reset on a 429 (measured from `wall_now`). A reset already past gives nothing (clock skew).
+/// X-Rate-Limit-Reset on a 429 (measured from `wall_now`). A reset already past gives nothing (clock skew); a
+/// malformed or negative value gives nothing. Values from the wire are untrusted: a delay beyond what milliseconds
+/// can hold saturates at milliseconds::max() (a caller compares it with its own bound, never adds to it blindly).
 inline std::optional<std::chrono::milliseconds> server_requested_delay(const http_response& response,
                                                                        std::chrono::system_clock::time_point wall_now) {
     const auto now = std::chrono::floor<std::chrono::seconds>(wall_now);
-    if (const auto after = retry_after(response.headers, now)) return *after;
+    if (const auto after = retry_after(response.headers, now)) return detail::saturating_milliseconds(*after);
     if (response.status == 429) {
-        if (const auto reset = parse_rate_limit(response.headers).reset; reset && *reset > now) return *reset - now;
+        // Both are whole seconds within int64 (the parser takes at most 18 digits): the difference cannot overflow.
+        if (const auto reset = parse_rate_limit(response.headers).reset; reset && *reset > now) {
+            return detail::saturating_milliseconds(*reset - now);
+        }
     }
     return std::nullopt;
 }
@@ -70,6 +78,7 @@ struct retry_decision {
 /// - a 2xx answer, or attempts used up: no retry;
 /// - connect_failed (nothing was sent): retry, for any kind;
 /// - transport_failure: retry a read; never a trigger (the client reports outcome_unknown);
+/// - protocol_error (an answer that cannot be read, or that is about another job): retry a read; never a trigger;
 /// - HTTP 429: retry, for any kind (the rate limiter rejected it: no job was started);
 /// - HTTP 408, 500, 502, 503, 504: retry a read; never a trigger (it may have started a job);
 /// - anything else (4xx, canceled, protocol errors): no retry.
@@ -82,7 +91,9 @@ inline retry_decision decide_retry(const retry_policy& policy, request_kind kind
     if (attempts_made >= policy.max_attempts) return {};
     if (!outcome) {
         const auto code = outcome.error().kind();
-        const bool retry = code == errc::connect_failed || (code == errc::transport_failure && kind == request_kind::read);
+        const bool transient_read =
+            kind == request_kind::read && (code == errc::transport_failure || code == errc::protocol_error);
+        const bool retry = code == errc::connect_failed || transient_read;
         if (!retry) return {};
         return {true, backoff_delay(policy, attempts_made, random01)};
     }
@@ -92,11 +103,16 @@ inline retry_decision decide_retry(const retry_policy& policy, request_kind kind
     if (!retry) return {};
     if (const auto asked = server_requested_delay(*outcome, wall_now)) {
         if (*asked > policy.max_server_wait) return {};
-        const bool from_reset = !find_header(outcome->headers, "Retry-After");
-        const auto jitter = from_reset ? std::chrono::milliseconds{static_cast<std::int64_t>(
-                                             static_cast<double>(policy.initial_backoff.count()) * random01)}
+        // Jitter only on a reset time: every waiter of the account reads the same one. A Retry-After is per answer.
+        const bool from_reset =
+            !retry_after(outcome->headers, std::chrono::floor<std::chrono::seconds>(wall_now)).has_value();
+        const auto jitter = from_reset ? detail::milliseconds_from_count(std::floor(
+                                             static_cast<double>(policy.initial_backoff.count()) *
+                                             std::clamp(random01, 0.0, 1.0)))
                                        : std::chrono::milliseconds{0};
-        return {true, *asked + jitter};
+        // *asked <= max_server_wait, which a user may set to milliseconds::max(): the sum saturates.
+        return {true, detail::milliseconds_from_count(static_cast<long double>(asked->count()) +
+                                                      static_cast<long double>(jitter.count()))};
     }
     return {true, backoff_delay(policy, attempts_made, random01)};
 }

@@ -49,10 +49,14 @@ public:
     /// Starts the task's body on behalf of `awaiter`; true when the awaiter must suspend (the body has not
     /// finished yet and will resume it), false when the body already finished.
     bool start(std::coroutine_handle<> self, std::coroutine_handle<> awaiter) noexcept {
+        awaited_ = true;
         continuation_ = awaiter;
         self.resume();
         return !ready_.exchange(true, std::memory_order_acq_rel);
     }
+
+    /// Whether an awaiter has started the body already (a task can be awaited once).
+    bool awaited() const noexcept { return awaited_; }
 
 protected:
     void rethrow_if_failed() const {
@@ -62,6 +66,7 @@ protected:
 private:
     std::coroutine_handle<> continuation_;
     std::atomic<bool> ready_{false};
+    bool awaited_ = false;
     std::exception_ptr exception_;
 };
 
@@ -97,7 +102,8 @@ public:
 
 /// A lazy coroutine producing a T (or void). `co_await std::move(t)` (or `co_await t`) starts it and resumes the
 /// awaiting coroutine with its result, on whichever thread the task finished; an exception thrown inside the task
-/// is rethrown at the co_await. A task can be awaited once.
+/// is rethrown at the co_await. A task can be awaited once: a second co_await throws std::logic_error (it does not
+/// run the body again, and is not undefined behaviour).
 template <class T>
 class [[nodiscard]] task {
 public:
@@ -129,12 +135,18 @@ private:
 
     struct awaiter {
         std::coroutine_handle<promise_type> handle;
-        bool await_ready() const noexcept { return !handle; }  // an empty task: await_resume reports it
+        bool again = false;  // the task was awaited before: await_resume reports it
+        bool await_ready() noexcept {
+            if (!handle) return true;  // an empty task: await_resume reports it
+            again = handle.promise().awaited();
+            return again;
+        }
         bool await_suspend(std::coroutine_handle<> awaiting) noexcept {
             return handle.promise().start(handle, awaiting);
         }
         T await_resume() {
             if (!handle) throw std::logic_error("trocco::task: awaiting an empty (moved-from) task");
+            if (again) throw std::logic_error("trocco::task: awaited a second time (a task can be awaited once)");
             return handle.promise().take();
         }
     };

@@ -6,14 +6,22 @@
 //   t.send(trocco::http_request request, std::stop_token stop)
 //       -> an awaitable whose co_await gives trocco::result<trocco::http_response>.
 //       Sends `request` (absolute URL, the headers as given plus whatever the protocol needs such as Host and
-//       Content-Length) and reads the whole response. Any HTTP status is a response, 4xx and 5xx included.
-//       Failures are errors with one of two codes, and the difference matters:
+//       Content-Length) and reads the whole response. Any final HTTP status is a response, 4xx and 5xx included;
+//       interim 1xx answers (but 101) are read past. Failures are errors with one of these codes, and the
+//       difference matters:
 //         errc::connect_failed     nothing was sent (DNS, connect, TLS handshake failed): the client may retry
 //                                  any request, even the POST that starts a job;
 //         errc::transport_failure  the request may have reached the server (reset while writing or reading,
 //                                  read timeout, malformed or oversized response): the client never resends
-//                                  a job-starting POST after this.
-//         errc::canceled          `stop` was requested; the transport gives up promptly.
+//                                  a job-starting POST after this;
+//         errc::canceled           `stop` was requested (or the transport is being destroyed); the transport
+//                                  gives up promptly;
+//         errc::invalid_argument   the request cannot be sent as given (not an http(s) URL, a header with CR/LF,
+//                                  a body on a GET): nothing was sent.
+//       Whenever the transport knows that no byte of the request left the process, it marks the error with
+//       error::with_nothing_sent() (connect_failed and invalid_argument count as such anyway): a canceled
+//       trigger is then reported as "no job was started" instead of "may have started one". A transport that
+//       cannot tell leaves it unmarked, which is the safe side.
 //       The transport must not resend a POST by itself once any byte of it may have left.
 //       The request is taken by value: the awaitable owns what it needs; the caller keeps nothing alive.
 //

@@ -2,42 +2,20 @@
 // token.
 #pragma once
 
-#include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <concepts>
 #include <cstdint>
 #include <functional>
 #include <stop_token>
+#include <string>
 #include <utility>
+#include <variant>
 
+#include "events.hpp"
 #include "job.hpp"
+#include "poll_schedule.hpp"
 
 namespace trocco {
-
-/// When to look at a running job again. Delay before poll n (n = 0 for the first) is
-/// min(max_delay, first_delay * growth^n), then spread by +/- jitter (a fraction) so that waits started together
-/// drift apart. The defaults (5 s growing x1.5 to 30 s, +/-10 %) suit jobs that take minutes: a short job is seen
-/// to finish within seconds, and a long one costs about 20 calls per 10 minutes, so some 175 jobs can be waited
-/// on at once within trocco's 3,500 calls per 10 minutes.
-struct poll_schedule {
-    std::chrono::milliseconds first_delay = std::chrono::seconds{5};
-    double growth = 1.5;
-    std::chrono::milliseconds max_delay = std::chrono::seconds{30};
-    double jitter = 0.1;
-
-    /// A fixed interval, no growth, no jitter.
-    static poll_schedule fixed(std::chrono::milliseconds interval) { return {interval, 1.0, interval, 0.0}; }
-};
-
-/// The delay before poll number `poll` (0-based); `random01` is uniform in [0, 1).
-inline std::chrono::milliseconds poll_delay(const poll_schedule& s, int poll, double random01) {
-    const double first = static_cast<double>(s.first_delay.count());
-    const double cap = static_cast<double>(std::max(s.max_delay, s.first_delay).count());
-    const double base = std::min(cap, first * std::pow(std::max(s.growth, 1.0), std::max(poll, 0)));
-    const double spread = std::clamp(s.jitter, 0.0, 1.0) * (2.0 * std::clamp(random01, 0.0, 1.0) - 1.0);
-    return std::chrono::milliseconds{static_cast<std::int64_t>(std::llround(base * (1.0 + spread)))};
-}
 
 /// A status-change callback for either kind of job: built from anything callable with `const trocco::job&`,
 /// with `const trocco::workflow_job&`, or with both (a generic lambda `[](const auto& j) {...}`).
@@ -73,6 +51,10 @@ public:
     }
     void operator()(const workflow_job& j) const {
         if (on_workflow_job_) on_workflow_job_(j);
+    }
+    void operator()(const datamart_job&) const {}  // datamart jobs are never waited on
+    void operator()(const any_job& j) const {
+        std::visit([this](const auto& one) { (*this)(one); }, j);
     }
 
 private:
@@ -112,6 +94,30 @@ struct wait_options {
 
     /// Stops the wait promptly (during a sleep or a request) with errc::canceled. The job keeps running.
     std::stop_token stop_token = {};
+
+    /// Receives every event of this wait (events.hpp), besides the client's observer. Empty: none.
+    event_observer observer = {};
+
+    /// Transfer jobs only, opt-in. When the trigger's outcome is unknown (the connection broke after the POST may
+    /// have reached trocco, or trocco answered 5xx), look for the job instead of giving up: list the definition's
+    /// jobs created since the trigger's time minus `reconcile_skew` (the clock-skew margin between this machine and
+    /// trocco), `reconcile_rounds` times spread over `reconcile_grace` (a new job may take a moment to be listed).
+    /// Exactly one found: it is adopted and waited on (events::trigger_outcome says `adopted`). None: still
+    /// errc::outcome_unknown, saying that none was found. Several: errc::outcome_unknown with their ids in
+    /// error::candidate_job_ids(). The POST is never sent again. Caveat: a job of the same definition started by
+    /// someone else within the margin is indistinguishable from ours; several candidates are reported, never guessed.
+    bool reconcile = false;
+    std::chrono::milliseconds reconcile_skew = std::chrono::minutes{2};
+    std::chrono::milliseconds reconcile_grace = std::chrono::seconds{30};
+    int reconcile_rounds = 4;
+
+    /// Exactly-once runs across retries of the caller (run_and_wait of a transfer job or workflow; needs
+    /// client_options::idempotency_store). Non-empty: before the POST the key is recorded with the trigger time,
+    /// after it with the job id. A later run with the same key re-attaches to the recorded job instead of starting
+    /// another (events::trigger_outcome says `attached`); one that finds the key without a job id reconciles
+    /// (as `reconcile` does) instead of triggering blindly. The record is kept after the job ends, so that re-running
+    /// a finished step reports that job's outcome again: use a new key for a new run (e.g. the CI run's id).
+    std::string idempotency_key = {};
 };
 
 }  // namespace trocco

@@ -200,20 +200,24 @@ TEST_CASE("retries: retries used up give the last error with the job id", "[clie
             CHECK(t.requests().size() == 3);
         }
         {
+            // An unreadable body during polling is retried like any transient failure of a read (issue 10 item 9),
+            // until the attempts are used up.
             scripted_transport t{mode};
             t.respond(200, job_json(7, "queued"));
-            t.respond(200, "{not json");
+            for (int i = 0; i < 6; ++i) t.respond(200, "{not json");
             trocco::client c{t, options_with()};
             const auto r = run_on(t, mode, c.run_and_wait({.job_definition_id = 42}));
             REQUIRE_FALSE(r.has_value());
-            CHECK(r.error().kind() == errc::protocol_error);  // a bad body is not retried
+            CHECK(r.error().kind() == errc::protocol_error);
             CHECK(r.error().job_id() == 7);
-            CHECK(t.requests().size() == 2);
+            CHECK(t.requests().size() == 7);
+            CHECK(counts(t.sleeps()) == std::vector<long long>{5000, 500, 1000, 2000, 4000, 8000});
         }
     });
 }
 
-TEST_CASE("retries: a retry delay that would pass the deadline is not slept", "[client][retries]") {
+TEST_CASE("retries: a retry delay that would pass the deadline is not slept: wait_timeout", "[client][retries]") {
+    // Issue 10 item 9: the deadline, not the server's error, is why the wait ends; the job may still be running.
     in_both_modes([](completion mode) {
         scripted_transport t{mode};
         t.respond(200, job_json(7, "queued"));
@@ -221,7 +225,9 @@ TEST_CASE("retries: a retry delay that would pass the deadline is not slept", "[
         trocco::client c{t, options_with()};
         const auto r = run_on(t, mode, c.run_and_wait({.job_definition_id = 42}, {.timeout = 1min}));
         REQUIRE_FALSE(r.has_value());
-        CHECK(r.error().kind() == errc::server_error);
+        CHECK(r.error().kind() == errc::wait_timeout);
+        REQUIRE(r.error().last_job() != nullptr);
+        CHECK(r.error().last_job()->raw_status == "queued");
         CHECK(r.error().job_id() == 7);
         CHECK(counts(t.sleeps()) == std::vector<long long>{5000});
         CHECK(elapsed_ms(t) == 5000);
@@ -253,7 +259,7 @@ TEST_CASE("retries: get_job retries a read on its own, without polling", "[clien
         const auto r = run_on(t, mode, c.get_job(7));
         REQUIRE(r.has_value());
         CHECK(r->status == job_status::executing);
-        CHECK(counts(t.sleeps()) == std::vector<long long>{0, 0});  // full jitter at random 0.0
+        CHECK(t.sleeps().empty());  // full jitter at random 0.0: both retries go at once
         CHECK(t.requests().size() == 3);
     });
 }

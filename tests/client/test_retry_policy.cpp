@@ -39,7 +39,7 @@ TEST_CASE("retry policy defaults", "[retry]") {
     CHECK(p.initial_backoff == 1s);
     CHECK(p.multiplier == 2.0);
     CHECK(p.max_backoff == 30s);
-    CHECK(p.max_server_wait == 10min);
+    CHECK(p.max_server_wait == 15min);
 }
 
 TEST_CASE("is_retryable_status: 408, 429, 500, 502, 503, 504 and nothing else", "[retry]") {
@@ -87,9 +87,20 @@ TEST_CASE("decide_retry: transport_failure is retried for a read, never for a tr
     }
 }
 
+TEST_CASE("decide_retry: an unreadable answer (protocol_error) is retried for a read, never for a trigger",
+          "[retry]") {
+    // Issue 10 item 9: a 200 whose body cannot be parsed during polling is a transient failure of that read.
+    const retry_policy p;
+    const auto read = decide_retry(p, request_kind::read, failure(errc::protocol_error), 1, wall_now, 0.5);
+    CHECK(read.retry);
+    CHECK(delay_ms(read) == 500);
+    CHECK_FALSE(decide_retry(p, request_kind::read, failure(errc::protocol_error), 6, wall_now, 0.5).retry);
+    CHECK_FALSE(decide_retry(p, request_kind::trigger, failure(errc::protocol_error), 1, wall_now, 0.5).retry);
+}
+
 TEST_CASE("decide_retry: other transport errors are not retried", "[retry]") {
     const retry_policy p;
-    for (auto code : {errc::canceled, errc::protocol_error, errc::invalid_argument, errc::http_error}) {
+    for (auto code : {errc::canceled, errc::invalid_argument, errc::http_error}) {
         CAPTURE(trocco::to_string(code));
         CHECK_FALSE(decide_retry(p, request_kind::read, failure(code), 1, wall_now, 0.5).retry);
         CHECK_FALSE(decide_retry(p, request_kind::trigger, failure(code), 1, wall_now, 0.5).retry);

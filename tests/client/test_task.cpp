@@ -287,3 +287,32 @@ TEST_CASE("task: a task resumed later by the transport delivers its value and ex
     CHECK_THROWS_AS(t.run(throws_after_sleep(&t, "later")), test_failure);
     CHECK(t.elapsed() == client_test::ms{253});
 }
+
+namespace {
+
+int body_runs = 0;
+
+trocco::task<int> counted() {
+    ++body_runs;
+    co_return 5;
+}
+
+trocco::task<int> await_twice() {
+    auto t = counted();
+    const int first = co_await t;
+    try {
+        const int second = co_await t;
+        co_return first + second;  // not reached
+    } catch (const std::logic_error& e) {
+        if (std::string(e.what()).find("awaited a second time") == std::string::npos) throw;
+    }
+    co_return first * 10;
+}
+
+}  // namespace
+
+TEST_CASE("task: a second co_await is a clear error, not undefined behaviour", "[task]") {
+    body_runs = 0;
+    CHECK(trocco::sync_wait(await_twice()) == 50);
+    CHECK(body_runs == 1);  // the body ran once
+}

@@ -139,15 +139,27 @@ void poll_faults() {
     H h;
     client_for<H> client{h.transport(), client_options_for(server)};
 
-    SECTION("malformed JSON while polling: protocol_error carrying the job id") {
+    SECTION("malformed JSON while polling is retried like a transient failure of the read") {
         server.inject({.what = fault::kind::malformed_json, .method = trocco::http_method::get});
         auto r = h.run(client.run_and_wait(trocco::run_job_request{.job_definition_id = 9}, fast_wait()));
+        INFO((r ? std::string("succeeded") : r.error().to_string()));
+        REQUIRE(r.has_value());
+        CHECK(r->status == trocco::job_status::succeeded);
+        CHECK(server.count_requests("GET") >= 2);
+    }
+    SECTION("malformed JSON on every poll: protocol_error carrying the job id, once the retries are spent") {
+        server.inject({.what = fault::kind::malformed_json, .method = trocco::http_method::get, .times = -1});
+        auto options = client_options_for(server);
+        options.retry.max_attempts = 3;
+        options.retry.initial_backoff = std::chrono::milliseconds{1};
+        client_for<H> impatient{h.transport(), options};
+        auto r = h.run(impatient.run_and_wait(trocco::run_job_request{.job_definition_id = 9}, fast_wait()));
         REQUIRE_FALSE(r.has_value());
         INFO(r.error().to_string());
         CHECK(r.error().kind() == errc::protocol_error);
         REQUIRE(server.job_ids().size() == 1);
         CHECK(r.error().job_id() == server.job_ids().front());
-        CHECK(server.count_requests("GET") == 1);  // a malformed answer is not retried
+        CHECK(server.count_requests("GET") == 3);
     }
     SECTION("an unknown status is reported and waited through") {
         server.inject({.what = fault::kind::unknown_status, .method = trocco::http_method::get, .times = 2,

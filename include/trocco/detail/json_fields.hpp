@@ -58,6 +58,13 @@ public:
         return t;
     }
 
+    /// Records a problem found by the caller (kept only if it is the first).
+    void note_problem(std::string problem) {
+        if (problem_.empty()) problem_ = std::move(problem);
+    }
+    /// The object read.
+    const nlohmann::json& object() const noexcept { return object_; }
+
     /// The first problem met, e.g. "field \"id\" is missing"; empty when there was none.
     const std::string& problem() const noexcept { return problem_; }
 

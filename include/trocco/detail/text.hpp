@@ -1,7 +1,9 @@
-// trocco/detail/text.hpp - checks on text that goes into a request: UTF-8 validity and control characters.
+// trocco/detail/text.hpp - checks on text that goes into a request (UTF-8 validity, control characters), and its
+// encoding in a query string.
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace trocco::detail {
@@ -70,6 +72,24 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
         if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
     }
     return true;
+}
+
+/// Appends `text` percent-encoded for a query string value (RFC 3986): unreserved characters as they are, every
+/// other byte (UTF-8 included) as %XX.
+inline void append_percent_encoded(std::string& out, std::string_view text) {
+    constexpr char hex[] = "0123456789ABCDEF";
+    for (const char c : text) {
+        const auto b = static_cast<unsigned char>(c);
+        const bool unreserved = (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') ||
+                                b == '-' || b == '.' || b == '_' || b == '~';
+        if (unreserved) {
+            out.push_back(c);
+        } else {
+            out.push_back('%');
+            out.push_back(hex[b >> 4]);
+            out.push_back(hex[b & 0xF]);
+        }
+    }
 }
 
 }  // namespace trocco::detail
