@@ -1,7 +1,7 @@
 // Part d of the benchmarks, curl adapter: with_curl.cpp's program against the separately compiled adapter
 // (TROCCO_SEPARATE_COMPILATION, linked with `trocco-curl-compiled`): <trocco/curl.hpp> only declares, without
-// <curl/curl.h>. The core is still header-only (it has no separately compiled mode yet), so the client and the
-// JSON parsing are compiled here as in with_curl.cpp.
+// <curl/curl.h>, and so do the core's headers (the wait machine, the request builder, the response parser and
+// nlohmann/json behind them are compiled once elsewhere); the client<Transport> template is still compiled here.
 #ifndef TROCCO_SEPARATE_COMPILATION
 #define TROCCO_SEPARATE_COMPILATION
 #endif
