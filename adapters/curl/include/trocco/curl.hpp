@@ -5,8 +5,11 @@
 //     trocco::client client{transport, {.api_key = key}};
 //     trocco::result<trocco::job> done = trocco::sync_wait(client.run_and_wait({.job_definition_id = 42}));
 //
-// Needs libcurl 7.68 or newer; link with libcurl and threads (pkg-config / Meson dependency `trocco-curl`).
+// Needs libcurl 7.80 or newer (7.87 for prompt stops during a DNS lookup); link with libcurl and threads
+// (pkg-config / Meson dependency `trocco-curl`). Header-only, or compiled once: define TROCCO_SEPARATE_COMPILATION
+// and link `trocco-curl-compiled` (see trocco/curl/transport.hpp).
 #pragma once
 
 #include "curl/global_init.hpp"
 #include "curl/transport.hpp"
+#include "curl/transport_options.hpp"

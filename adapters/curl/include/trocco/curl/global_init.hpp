@@ -12,12 +12,13 @@
 //         trocco::curl::transport transport;
 //         ...
 //     }
+//
+// A resolver thread that libcurl left to finish a stalled DNS lookup after a stop (see transport.hpp) may still
+// be running when the guard's curl_global_cleanup runs at the end of main(); it touches no global state of
+// libcurl's and ends with the lookup.
 #pragma once
 
-#include <stdexcept>
-#include <string>
-
-#include <curl/curl.h>
+#include <trocco/detail/config.hpp>
 
 namespace trocco::curl {
 
@@ -29,19 +30,20 @@ namespace trocco::curl {
 /// only the last cleanup releases the global resources. Neither copyable nor movable.
 class global_init_guard {
 public:
-    /// `flags`: curl_global_init's flags; the default initialises everything libcurl needs (TLS included).
-    /// Throws std::runtime_error when libcurl cannot initialise.
-    explicit global_init_guard(long flags = CURL_GLOBAL_DEFAULT) {
-        const CURLcode code = curl_global_init(flags);
-        if (code != CURLE_OK) {
-            throw std::runtime_error(std::string("curl_global_init failed: ") + curl_easy_strerror(code));
-        }
-    }
+    /// CURL_GLOBAL_DEFAULT (everything libcurl needs, TLS included), spelled without <curl/curl.h>.
+    static constexpr long default_flags = 3;
 
-    ~global_init_guard() { curl_global_cleanup(); }
+    /// `flags`: curl_global_init's flags (CURL_GLOBAL_*). Throws std::runtime_error when libcurl cannot
+    /// initialise.
+    TROCCO_DECL explicit global_init_guard(long flags = default_flags);
+    TROCCO_DECL ~global_init_guard();
 
     global_init_guard(const global_init_guard&) = delete;
     global_init_guard& operator=(const global_init_guard&) = delete;
 };
 
 }  // namespace trocco::curl
+
+#if defined(TROCCO_HEADER_ONLY)
+#include "impl/global_init.ipp"
+#endif
