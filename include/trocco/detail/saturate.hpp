@@ -52,7 +52,8 @@ constexpr std::chrono::time_point<Clock, Duration> saturating_add(std::chrono::t
     return t + std::chrono::duration_cast<Duration>(d);
 }
 
-/// `later - earlier` in milliseconds, clamped (and 0 when `later` is not after `earlier`).
+/// `later - earlier` in milliseconds, rounded up (a sleep of it never wakes before `later`), clamped (and 0 when
+/// `later` is not after `earlier`).
 template <class Clock, class Duration>
 constexpr std::chrono::milliseconds saturating_until(std::chrono::time_point<Clock, Duration> earlier,
                                                      std::chrono::time_point<Clock, Duration> later) noexcept {
@@ -61,7 +62,8 @@ constexpr std::chrono::milliseconds saturating_until(std::chrono::time_point<Clo
     const long double gap = static_cast<long double>(later.time_since_epoch().count()) -
                             static_cast<long double>(earlier.time_since_epoch().count());
     if (gap < half_range<rep>()) {
-        return saturating_milliseconds(later - earlier);  // the difference fits in the time point's own unit
+        // The difference fits in the time point's own unit.
+        return saturating_milliseconds(std::chrono::ceil<std::chrono::milliseconds>(later - earlier));
     }
     return saturating_milliseconds(std::chrono::duration<long double, typename Duration::period>(gap));
 }
