@@ -304,6 +304,11 @@ void check_result(const trocco::result<Job>& r, const observer& o, const scripte
     if (!r) {
         const trocco::error& e = r.error();
         if (contains(e.message(), api_key) || contains(e.to_string(), api_key)) fail("the API key is in an error message");
+        for (std::size_t n = 4; n < api_key.size(); ++n) {
+            if (e.message().ends_with(std::string(api_key.substr(0, n)) + "...")) {
+                fail("the head of the API key is in an error message cut before \"...\"", e.message());
+            }
+        }
         // A transport may only fail with connect_failed, transport_failure or canceled (trocco/transport.hpp); a
         // code outside that contract must not come out as if it meant something about the job or the arguments.
         if (last && !*last) {
