@@ -148,6 +148,23 @@ struct observer {
         return std::nullopt;
     }
 
+    /// The job of the last readable answer (the trigger's or a poll's), if any: the last job the client saw.
+    template <class Job>
+    std::optional<Job> last_readable() const {
+        for (auto it = sends.rbegin(); it != sends.rend(); ++it) {
+            const auto outcome = outcome_of(*it);
+            if (!outcome) continue;
+            if constexpr (std::is_same_v<Job, trocco::job>) {
+                auto j = trocco::parse_job_response(*outcome);
+                if (j) return std::move(*j);
+            } else {
+                auto j = trocco::parse_workflow_job_response(*outcome);
+                if (j) return std::move(*j);
+            }
+        }
+        return std::nullopt;
+    }
+
     /// Whether a poll was answered with a readable job whose id is not `asked`.
     template <class Job>
     bool answered_about_another_job(std::int64_t asked) const {
@@ -177,6 +194,11 @@ struct observer {
                          sends.back().canceled ? "canceled (stop requested)" : describe(answers[index].outcome).c_str());
         }
         check_key_placement(request);
+        // The timeout is the overall limit: a request may be in flight when it passes, but none starts after it.
+        if (waits(s.op) && s.wait.timeout != milliseconds::max() &&
+            wide{transport.elapsed().count()} > wide{s.wait.timeout.count()}) {
+            fail("a request was sent after the wait's timeout had passed");
+        }
         const bool post = request.method == trocco::http_method::post;
         if (post) {
             if (!triggers(s.op)) fail("a read-only operation sent a POST");
@@ -340,6 +362,7 @@ void check_result(const trocco::result<Job>& r, const observer& o, const scripte
                 fail("an error of a wait or read lacks the job id", e.to_string());
             }
         }
+        if (stopped && e.kind() != errc::canceled) fail("a stop was requested, yet the result is not canceled", e.to_string());
         switch (e.kind()) {
             case errc::canceled:
                 if (!stopped && !(last && !*last && last->error().kind() == errc::canceled)) {
@@ -351,11 +374,20 @@ void check_result(const trocco::result<Job>& r, const observer& o, const scripte
                 if (elapsed < wide{s.wait.timeout.count()} && !(last && retryable(*last))) {
                     fail("wait_timeout before the timeout passed");
                 }
+                if (const auto seen = o.last_readable<Job>()) {
+                    const Job* kept = nullptr;
+                    if constexpr (std::is_same_v<Job, trocco::job>) kept = e.last_job();
+                    else kept = e.last_workflow_job();
+                    if (!kept || !(*kept == *seen)) fail("wait_timeout without the last job seen");
+                }
                 return;
             case errc::outcome_unknown:
                 if (!triggers(s.op)) fail("outcome_unknown from a read");
                 if (!last || o.sends.back().method != trocco::http_method::post) fail("outcome_unknown after a poll");
                 if (!e.may_have_reached_server()) fail("outcome_unknown that says nothing was sent");
+                if (e.definition_id() != s.id || !e.trigger_time()) {
+                    fail("outcome_unknown without the definition id and the trigger time");
+                }
                 return;
             case errc::job_failed:
             case errc::job_canceled:
@@ -371,6 +403,11 @@ void check_result(const trocco::result<Job>& r, const observer& o, const scripte
                 if (!seen || seen->status != expected || !answered || !(*answered == *seen)) {
                     if (last && !*last && last->error().kind() == e.kind()) {
                         fail_unless_known("foreign-errc", "a transport error's code was taken as the job's outcome",
+                                          describe(*last));
+                        return;
+                    }
+                    if (seen && seen->status == trocco::job_status::error && last && *last && (*last)->status == 404) {
+                        fail_unless_known("confirm-on-404", "a workflow's error was confirmed by polls answered 404",
                                           describe(*last));
                         return;
                     }
@@ -403,7 +440,7 @@ void check_result(const trocco::result<Job>& r, const observer& o, const scripte
 
     // A value.
     if (invalid) fail("invalid arguments gave a value");
-    if (s.stop == -1) fail("a value although the stop was requested before the call");
+    if (stopped) fail("a value although a stop was requested (the transport canceled a call)");
     if (!last || !*last) fail("a value without a readable last answer");
     const auto answered = parse_as<Job>(*last);
     if (!answered || !(*answered == *r)) fail("the value is not the last answer", describe(*last));
