@@ -47,26 +47,6 @@ inline bool contains(std::string_view text, std::string_view needle) {
     return text.find(needle) != std::string_view::npos;
 }
 
-/// True when a Retry-After or X-Rate-Limit-Reset header (any case) holds a number of seconds too large for int64
-/// milliseconds. Used only to step over the already-reported overflow when TROCCO_FUZZ_KNOWN lists
-/// "delay-overflow".
-inline bool asks_absurd_delay(const std::vector<trocco::http_header>& headers) {
-    for (const auto& h : headers) {
-        if (!trocco::detail::iequals(h.name, "Retry-After") && !trocco::detail::iequals(h.name, "X-Rate-Limit-Reset")) {
-            continue;
-        }
-        std::size_t digits = 0;
-        std::int64_t value = 0;
-        for (char c : h.value) {
-            if (c < '0' || c > '9') continue;
-            if (++digits > 18) return true;
-            value = value * 10 + (c - '0');
-        }
-        if (value > 9'000'000'000'000'000 / 1000) return true;
-    }
-    return false;
-}
-
 /// An HTTP status: usually one of those the client treats specially, sometimes anything an int can hold.
 inline int draw_status(FuzzedDataProvider& in) {
     static constexpr int interesting[] = {200, 201, 202, 204, 299, 100, 101, 103, 199, 300, 304, 399, 400, 401, 403,

@@ -209,6 +209,19 @@ def client_seeds():
         "get_retries_exhausted": client_seed("get_job", [("error", "transport_failure", False)] * 3,
                                              retry={"max_attempts": 3, "initial_backoff": 100, "multiplier10": 20,
                                                     "max_backoff": 1000}),
+        # Reproducers of bugs fixed on main (6a115ae): kept as regression inputs.
+        "fixed-confirm-on-404": client_seed("run_and_wait_workflow",
+                                      [("job", "queued"), ("job", "error"), ("http", 404, [], '{"message":"Not found"}'),
+                                       ("http", 404, [], '{"message":"Not found"}'), ("job", "retry_waiting")]),
+        "fixed-delay-overflow": client_seed("run_job", [("http", 429, [("Retry-After", ("text", "360287970191367680"))],
+                                                         "")]),
+        "fixed-foreign-job": client_seed("get_job", [("http", 200, [], job_body(9999, "succeeded"))]),
+        "fixed-foreign-job-wait": client_seed("wait_job", [("http", 200, [], job_body(9999, "succeeded"))]),
+        "fixed-huge-sleep-deadline": client_seed("wait_job",
+                                                 [("http", 503, [("Retry-After", ("date", 3056, 1, 24, 5, 11, 10))],
+                                                               ""), ("job", "succeeded")],
+                                           retry={"max_attempts": 6, "initial_backoff": 1000, "multiplier10": 20,
+                                                  "max_backoff": 30000, "max_server_wait": "max"}),
     }
     return seeds
 
@@ -216,23 +229,12 @@ def client_seeds():
 def client_regressions():
     """Reproducers of reported bugs, named after the TROCCO_FUZZ_KNOWN name that steps over them."""
     return {
-        "foreign-job": client_seed("get_job", [("http", 200, [], job_body(9999, "succeeded"))]),
-        "foreign-job-wait": client_seed("wait_job", [("http", 200, [], job_body(9999, "succeeded"))]),
         "foreign-errc": client_seed("wait_job", [("job", "queued"), ("error", "job_failed", False)]),
         "foreign-errc-invalid-argument": client_seed("get_job", [("error", "invalid_argument", False)]),
-        "confirm-on-404": client_seed("run_and_wait_workflow",
-                                      [("job", "queued"), ("job", "error"), ("http", 404, [], '{"message":"Not found"}'),
-                                       ("http", 404, [], '{"message":"Not found"}'), ("job", "retry_waiting")]),
-        "delay-overflow": client_seed("run_job", [("http", 429, [("Retry-After", ("text", "360287970191367680"))],
-                                                   "")]),
         "huge-sleep": client_seed("get_job", [("http", 503, [("Retry-After", ("date", 3056, 1, 24, 5, 11, 10))], ""),
                                               ("job", "succeeded")],
                                   retry={"max_attempts": 6, "initial_backoff": 1000, "multiplier10": 20,
                                          "max_backoff": 30000, "max_server_wait": "max"}),
-        "huge-sleep-deadline": client_seed("wait_job", [("http", 503, [("Retry-After", ("date", 3056, 1, 24, 5, 11, 10))],
-                                                         ""), ("job", "succeeded")],
-                                           retry={"max_attempts": 6, "initial_backoff": 1000, "multiplier10": 20,
-                                                  "max_backoff": 30000, "max_server_wait": "max"}),
     }
 
 
@@ -259,6 +261,7 @@ def headers_seeds():
                                           ("X-Rate-Limit-Remaining", ("seconds", 0)),
                                           ("X-Rate-Limit-Reset", ("reset", 30))], 429, kind_trigger=True),
         "rate_limit_reset_past": headers_seed([("x-rate-limit-reset", ("reset", -30))], 429),
+        "fixed-delay-overflow": headers_seed([("Retry-After", ("text", "360287970191367680"))], 429),
         "rate_limit_spaces": headers_seed([("X-Rate-Limit-Limit", ("text", " 42 ")),
                                            ("X-Rate-Limit-Reset", ("text", "\t1767225600\t"))], 200),
     }
@@ -338,8 +341,6 @@ def main():
     write("fuzz_timestamps", timestamp_seeds())
     write("fuzz_url", url_seeds())
     write("fuzz_client", client_regressions(), "regressions")
-    write("fuzz_headers", {"delay-overflow": headers_seed([("Retry-After", ("text", "360287970191367680"))], 429)},
-          "regressions")
     write("fuzz_timestamps", {"format-extreme-instant": (-2**63 + 1).to_bytes(8, "little", signed=True)},
           "regressions")
     write("fuzz_url", {"url-bracket-host": b"http://[[~]/"}, "regressions")
