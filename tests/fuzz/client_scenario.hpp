@@ -237,6 +237,7 @@ inline bool has_invalid_arguments(const scenario& s) {
     using trocco::detail::has_control_char;
     using trocco::detail::is_valid_utf8;
     if (s.id <= 0) return true;
+    if (s.retry.max_attempts < 1 || !(s.retry.multiplier >= 1.0)) return true;  // the drawn delays are never negative
     if (triggers(s.op)) {
         if (s.context_time && !trocco::is_valid_context_time(*s.context_time)) return true;
         if (s.time_zone && (s.time_zone->empty() || has_control_char(*s.time_zone) || !is_valid_utf8(*s.time_zone))) {

@@ -142,7 +142,9 @@ def client_seed(op, steps, deferred=False, definition_id=42, job_id=7, wait=None
         p.int_in_range(0, 120000, w["grace"]).int_in_range(-1, 4, w["confirmations"])
         p.int_in_range(0, 30000, w["confirmation_delay"]).int_in_range(0, 3, w["callback"])
         p.boolean(w["on_triggered"])
-    if stop:
+    if stop == -1:  # stopped before the call
+        p.int_in_range(0, 3, 2)
+    elif stop:
         p.int_in_range(0, 3, 3).int_in_range(1, 96, stop)
     else:
         p.int_in_range(0, 3, 0)
