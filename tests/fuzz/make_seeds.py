@@ -308,6 +308,26 @@ def response_seeds():
     }
 
 
+def list_seeds():
+    job = {"id": 987654, "job_definition_id": 123, "job_definition_name": "orders", "status": "succeeded",
+           "created_at": "2023-08-23T03:00:00.000+09:00", "finished_at": "2023-08-23T03:10:00.000+09:00"}
+    definitions = {"items": [{"id": 1, "name": "orders", "description": None, "created_at": "2024-01-01T00:00:00Z",
+                              "labels": ["daily", {"name": "prod"}]}, {"id": 2, "name": "users"}],
+                   "next_cursor": "abc"}
+    return {
+        "history": response_seed(200, json.dumps({"items": [job, dict(job, id=987655, status="error")],
+                                                   "next_cursor": "c2"})),
+        "history_last": response_seed(200, json.dumps({"items": [], "next_cursor": None})),
+        "history_bad_item": response_seed(200, json.dumps({"items": [{"id": 1}], "next_cursor": ""})),
+        "definitions_transfer": response_seed(200, json.dumps(definitions)),
+        "definitions_workflow": response_seed(201, json.dumps(definitions)),
+        "definitions_datamart": response_seed(202, json.dumps({"items": [{"id": 5, "name": "mart"}]})),
+        "datamart_job": response_seed(200, json.dumps({"id": 3, "datamart_definition_id": 9, "status": "queued",
+                                                        "context_time": "2024-01-01 00:00:00"})),
+        "list_error": response_seed(403, '{"message":"Forbidden"}'),
+    }
+
+
 def timestamp_seeds():
     texts = ["2023-08-23T03:00:00.000+09:00", "2026-05-19T18:00:00+00:00", "2024-02-29t23:59:59.999999z",
              "0000-01-01T00:00:00+23:59", "9999-12-31T23:59:59.999-23:59", "2019-11-18 00:00:00",
@@ -338,6 +358,7 @@ def write(target, seeds, kind="corpus"):
 
 def main():
     write("fuzz_client", client_seeds())
+    write("fuzz_list_parsers", list_seeds())
     write("fuzz_headers", headers_seeds())
     write("fuzz_response_parsers", response_seeds())
     write("fuzz_timestamps", timestamp_seeds())
