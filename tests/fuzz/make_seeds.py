@@ -211,11 +211,6 @@ def client_seeds():
         "get_retries_exhausted": client_seed("get_job", [("error", "transport_failure", False)] * 3,
                                              retry={"max_attempts": 3, "initial_backoff": 100, "multiplier10": 20,
                                                     "max_backoff": 1000}),
-        # max_server_wait = milliseconds::max(): a Retry-After in 3056 is honoured up to the clock's end.
-        "unlimited-server-wait": client_seed("get_job", [("http", 503, [("Retry-After", ("date", 3056, 1, 24, 5, 11, 10))], ""),
-                                              ("job", "succeeded")],
-                                  retry={"max_attempts": 6, "initial_backoff": 1000, "multiplier10": 20,
-                                         "max_backoff": 30000, "max_server_wait": "max"}),
         # Reproducers of bugs fixed on main (6a115ae): kept as regression inputs.
         "fixed-confirm-on-404": client_seed("run_and_wait_workflow",
                                       [("job", "queued"), ("job", "error"), ("http", 404, [], '{"message":"Not found"}'),
@@ -236,6 +231,10 @@ def client_seeds():
 def client_regressions():
     """Reproducers of reported bugs, named after the TROCCO_FUZZ_KNOWN name that steps over them."""
     return {
+        "scripted-wall-clock": client_seed("get_job", [("http", 503, [("Retry-After", ("date", 3056, 1, 24, 5, 11, 10))], ""),
+                                              ("job", "succeeded")],
+                                  retry={"max_attempts": 6, "initial_backoff": 1000, "multiplier10": 20,
+                                         "max_backoff": 30000, "max_server_wait": "max"}),
         "foreign-errc": client_seed("wait_job", [("job", "queued"), ("error", "job_failed", False)]),
         "foreign-errc-invalid-argument": client_seed("get_job", [("error", "invalid_argument", False)]),
     }
