@@ -277,6 +277,10 @@ std::optional<Job> parse_as(const trocco::result<trocco::http_response>& outcome
     return std::move(*parsed);
 }
 
+constexpr bool in_transport_contract(errc e) {
+    return e == errc::connect_failed || e == errc::transport_failure || e == errc::canceled || e == errc::invalid_argument;
+}
+
 constexpr bool is_http_kind(errc e) {
     return e == errc::bad_request || e == errc::unauthorized || e == errc::forbidden || e == errc::not_found ||
            e == errc::rate_limited || e == errc::server_error || e == errc::http_error;
@@ -312,11 +316,12 @@ void check_result(const trocco::result<Job>& r, const observer& o, const scripte
                 fail("the head of the API key is in an error message cut before \"...\"", e.message());
             }
         }
-        // A transport may only fail with connect_failed, transport_failure or canceled (trocco/transport.hpp); a
-        // code outside that contract must not come out as if it meant something about the job or the arguments.
+        // A transport may only fail with connect_failed, transport_failure, canceled or invalid_argument
+        // (trocco/transport.hpp); a code outside that contract must not come out as if it meant something about
+        // the job.
         if (last && !*last) {
             const errc got = last->error().kind();
-            const bool contract = got == errc::connect_failed || got == errc::transport_failure || got == errc::canceled;
+            const bool contract = in_transport_contract(got);
             if (!contract && got == e.kind()) {
                 fail_unless_known("foreign-errc", "a transport error outside the transport contract was passed on as is",
                                   e.to_string());
@@ -324,6 +329,8 @@ void check_result(const trocco::result<Job>& r, const observer& o, const scripte
             }
         }
         if (e.kind() == errc::invalid_argument) {
+            // The transport's own invalid_argument (a request it cannot send; nothing was sent) is passed on.
+            if (last && !*last && last->error().kind() == errc::invalid_argument) return;
             if (!invalid) fail("invalid_argument for valid arguments", e.message());
             if (!o.sends.empty()) fail("invalid_argument after a request was sent");
             return;
@@ -394,7 +401,7 @@ void check_result(const trocco::result<Job>& r, const observer& o, const scripte
         if (!last) fail("an error without any request", e.to_string());
         if (!*last) {
             const errc got = last->error().kind();
-            const bool contract = got == errc::connect_failed || got == errc::transport_failure || got == errc::canceled;
+            const bool contract = in_transport_contract(got);
             // A code outside the transport contract may come out as transport_failure (the safe reading).
             if (got != e.kind() && !(!contract && e.kind() == errc::transport_failure)) {
                 fail("the error does not match the last transport error", e.to_string() + " after " + describe(*last));

@@ -211,6 +211,7 @@ def client_seeds():
         "get_retries_exhausted": client_seed("get_job", [("error", "transport_failure", False)] * 3,
                                              retry={"max_attempts": 3, "initial_backoff": 100, "multiplier10": 20,
                                                     "max_backoff": 1000}),
+        "transport_invalid_argument": client_seed("get_job", [("error", "invalid_argument", False)]),
         # Reproducers of bugs fixed on main (6a115ae): kept as regression inputs.
         "fixed-confirm-on-404": client_seed("run_and_wait_workflow",
                                       [("job", "queued"), ("job", "error"), ("http", 404, [], '{"message":"Not found"}'),
@@ -236,7 +237,6 @@ def client_regressions():
                                   retry={"max_attempts": 6, "initial_backoff": 1000, "multiplier10": 20,
                                          "max_backoff": 30000, "max_server_wait": "max"}),
         "foreign-errc": client_seed("wait_job", [("job", "queued"), ("error", "job_failed", False)]),
-        "foreign-errc-invalid-argument": client_seed("get_job", [("error", "invalid_argument", False)]),
     }
 
 
