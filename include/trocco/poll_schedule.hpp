@@ -14,7 +14,7 @@ namespace trocco {
 /// When to look at a running job again. The delay before poll n (n = 0 for the first), for a job that has run
 /// for `elapsed`, is
 ///     clamp(max(first_delay * growth^n, elapsed_scale * sqrt(elapsed in seconds) seconds), first_delay, max_delay)
-/// spread by +/- jitter (a fraction) so that waits started together drift apart.
+/// spread by +/- jitter (a fraction, at most 0.5) so that waits started together drift apart.
 ///
 /// The default (5 s, then 1.45 s per square root of the seconds the job has run, at most 2 minutes, +/-10 %)
 /// polls a 1-minute job every 11 s, a 30-minute one every 60 s and anything past 2 hours every 2 minutes: the

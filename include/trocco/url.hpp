@@ -59,6 +59,11 @@ inline result<url_parts> parse_url(std::string_view url, std::string_view what =
         const auto close = authority.find(']');
         if (close == std::string_view::npos) return fail("has an unterminated IPv6 address");
         parts.host = std::string(authority.substr(1, close - 1));
+        // Hex digits, colons and (for an embedded IPv4 part) dots only, with at least one colon: "[~" or "[abc]"
+        // would make a Host header that does not parse back.
+        const bool ipv6_like = parts.host.find(':') != std::string::npos &&
+                               parts.host.find_first_not_of("0123456789abcdefABCDEF:.") == std::string::npos;
+        if (!ipv6_like) return fail("has a bracketed host that is not an IPv6 address");
         std::string_view after = authority.substr(close + 1);
         if (!after.empty()) {
             if (after.front() != ':') return fail("has text after the IPv6 address");

@@ -105,9 +105,9 @@ TEST_CASE("poll_delay: custom schedules and odd inputs", "[poll]") {
     CHECK(first_delays(cap_below_first, 3, 0.5) == std::vector<long long>{10000, 10000, 10000});
     const poll_schedule shrinking{4s, 0.5, 30s, 0.0};  // growth below 1 counts as 1
     CHECK(first_delays(shrinking, 3, 0.5) == std::vector<long long>{4000, 4000, 4000});
-    const poll_schedule wild_jitter{1s, 1.0, 1s, 5.0};  // jitter clamped to 100 %
-    CHECK(poll_delay(wild_jitter, 0, 0.0).count() == 0);
-    CHECK(poll_delay(wild_jitter, 0, 1.0).count() == 2000);
+    const poll_schedule wild_jitter{1s, 1.0, 1s, 5.0};  // jitter clamped to 50 %: never a delay of 0
+    CHECK(poll_delay(wild_jitter, 0, 0.0).count() == 500);
+    CHECK(poll_delay(wild_jitter, 0, 1.0).count() == 1500);
     CHECK(poll_delay(poll_schedule{}, -3, 0.5).count() == 5000);  // a negative poll number counts as the first
     CHECK(poll_delay(poll_schedule{}, 0, -2.0).count() == 4500);  // random clamped into [0, 1]
     CHECK(poll_delay(poll_schedule{}, 0, 3.0).count() == 5500);

@@ -3,6 +3,8 @@
 #include <trocco/trocco.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -289,4 +291,14 @@ TEST_CASE("format_context_time writes an instant in JST by default, or in anothe
             }
         }
     }
+}
+
+TEST_CASE("format_rfc3339 clamps instants beyond years 0000-9999 instead of overflowing", "[timestamp]") {
+    // Found by fuzz_timestamps (format-extreme-instant): the calendar arithmetic overflowed near INT64_MIN.
+    using ms = std::chrono::milliseconds;
+    CHECK(trocco::format_rfc3339(trocco::timestamp{ms{std::numeric_limits<std::int64_t>::min() + 1}}) ==
+          "0000-01-01T00:00:00.000Z");
+    CHECK(trocco::format_rfc3339(trocco::timestamp{ms::max()}) == "9999-12-31T23:59:59.999Z");
+    CHECK(trocco::format_context_time(std::chrono::sys_seconds{std::chrono::seconds{std::numeric_limits<std::int64_t>::max() / 2000}}) ==
+          "9999-12-31 23:59:59");
 }

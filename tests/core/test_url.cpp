@@ -157,3 +157,19 @@ TEST_CASE("parse_url rejects a bare colon in a host that is not a bracketed IPv6
         CHECK(r.error().code() == trocco::errc::invalid_argument);
     }
 }
+
+TEST_CASE("parse_url: a bracketed host must look like an IPv6 address", "[url]") {
+    // Found by fuzz_url (url-bracket-host): "[[~" was taken as a host, and its Host header did not parse back.
+    for (const char* bad : {"http://[[~]/", "http://[abc]/", "http://[]/", "http://[1.2.3.4]/", "http://[::1%25eth0]/"}) {
+        CAPTURE(bad);
+        const auto r = trocco::parse_url(bad);
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().kind() == trocco::errc::invalid_argument);
+    }
+    for (const char* good : {"http://[::1]/", "https://[2001:db8::1]:8443/x", "http://[::ffff:127.0.0.1]/"}) {
+        CAPTURE(good);
+        const auto r = trocco::parse_url(good);
+        REQUIRE(r.has_value());
+        CHECK(trocco::parse_url(r->scheme + "://" + r->host_header() + r->target).value() == *r);
+    }
+}

@@ -409,7 +409,8 @@ TEST_CASE("machine: a stop says whether the trigger may have started a job", "[m
 
 TEST_CASE("machine: bad options and policies are refused before anything is sent", "[machine][invalid]") {
     const std::vector<trocco::wait_options> bad = [] {
-        std::vector<trocco::wait_options> v(7);
+        std::vector<trocco::wait_options> v(8);
+        v[7].error_confirmation_delay = 0s;
         v[0].timeout = 0s;
         v[1].poll.first_delay = 0s;
         v[2].poll.growth = 0.5;
@@ -441,4 +442,26 @@ TEST_CASE("machine: bad options and policies are refused before anything is sent
     g.start_machine(w);
     REQUIRE(step_name(w) == "done");
     CHECK(contains(w.take_result().error().message(), "only transfer jobs can be reconciled"));
+}
+
+TEST_CASE("machine: a transport error outside the transport contract is a failure of the request, nothing more",
+          "[machine][contract]") {
+    // Found by fuzz_client (foreign-errc): a transport answering errc::job_failed ended a wait as if the job had
+    // failed; errc::not_found on a trigger read as a definite refusal although the POST may have reached trocco.
+    machine_fixture f;
+    auto m = wait_machine::attach(f.context(), job_kind::transfer, 7, {});
+    f.start_machine(m);
+    f.answer(m, 200, job_body(7, "queued"));
+    f.wake(m);
+    f.answer(m, failure(errc::job_failed, "a confused transport"));
+    REQUIRE(step_name(m) == "sleep");  // retried as a transport_failure of a read
+    CHECK(contains(f.events.back(), "retry_scheduled poll transport_failure"));
+
+    machine_fixture g;
+    auto t = transfer_wait(g);
+    g.start_machine(t);
+    g.answer(t, failure(errc::not_found, "a confused transport"));
+    auto r = t.take_result();
+    CHECK(r.error().kind() == errc::outcome_unknown);  // may have started a job: not a refusal
+    CHECK(contains(r.error().message(), "failed with not_found"));
 }

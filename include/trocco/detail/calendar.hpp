@@ -1,6 +1,7 @@
 // trocco/detail/calendar.hpp - fixed-width digit fields and calendar checks shared by the timestamp parsers.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -57,8 +58,13 @@ struct calendar_fields {
     int millisecond;
 };
 
+/// The calendar fields of `t`, clamped to years 0000-9999 (the range the formats write; an instant beyond them,
+/// which no answer from the wire holds, would overflow the calendar arithmetic).
 inline calendar_fields to_calendar_fields(std::chrono::sys_time<std::chrono::milliseconds> t) noexcept {
     using namespace std::chrono;
+    constexpr sys_time<milliseconds> earliest{sys_days{year{0} / January / 1}};
+    constexpr sys_time<milliseconds> latest{sys_days{year{9999} / December / 31} + hours{24} - milliseconds{1}};
+    t = std::clamp(t, earliest, latest);
     const auto day = floor<days>(t);
     const year_month_day ymd{day};
     const hh_mm_ss<milliseconds> tod{t - day};

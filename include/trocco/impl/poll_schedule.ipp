@@ -108,7 +108,8 @@ TROCCO_DECL std::chrono::milliseconds poll_delay(const poll_schedule& s, int pol
     const long double seconds = static_cast<long double>(std::max(elapsed.count(), std::int64_t{0})) / 1000.0L;
     const long double scale = std::isfinite(s.elapsed_scale) ? std::max(s.elapsed_scale, 0.0) : 0.0;
     const long double base = std::min(cap, std::max({first, grown, scale * std::sqrt(seconds) * 1000.0L}));
-    const double jitter = std::isfinite(s.jitter) ? std::clamp(s.jitter, 0.0, 1.0) : 0.0;
+    // At most 50 %: a jitter of 100 % could draw a delay of 0 and poll again at once.
+    const double jitter = std::isfinite(s.jitter) ? std::clamp(s.jitter, 0.0, 0.5) : 0.0;
     const double r = std::isnan(random01) ? 0.5 : std::clamp(random01, 0.0, 1.0);
     return detail::milliseconds_from_count(base * (1.0L + jitter * (2.0 * r - 1.0)));
 }

@@ -134,9 +134,11 @@ TROCCO_DECL void wait_machine::start(clock::time_point now, wall_clock::time_poi
             invalid = "wait_options.poll needs first_delay > 0 and growth >= 1 (a zero delay would burn the rate limit)";
         } else if (o.error_confirmations < 0) {
             invalid = "wait_options.error_confirmations must be >= 0";
-        } else if (o.error_confirmation_delay < std::chrono::milliseconds{0} ||
-                   o.not_found_grace < std::chrono::milliseconds{0}) {
-            invalid = "wait_options.error_confirmation_delay and not_found_grace must not be negative";
+        } else if (o.not_found_grace < std::chrono::milliseconds{0}) {
+            invalid = "wait_options.not_found_grace must not be negative";
+        } else if (o.error_confirmations > 0 && o.error_confirmation_delay <= std::chrono::milliseconds{0}) {
+            invalid = "wait_options.error_confirmation_delay must be positive (confirmations at once would burn the "
+                      "rate limit and confirm nothing)";
         } else if (o.reconcile_rounds < 1 || o.reconcile_grace < std::chrono::milliseconds{0} ||
                    o.reconcile_skew < std::chrono::milliseconds{0}) {
             invalid = "wait_options.reconcile_rounds must be >= 1, reconcile_grace and reconcile_skew >= 0";
@@ -280,8 +282,17 @@ TROCCO_DECL void wait_machine::on_answer(result<http_response> outcome, clock::t
     emit(events::answer_received{now, pending_, outcome ? outcome->status : 0,
                                  outcome ? std::nullopt : std::optional<errc>(outcome.error().kind()), duration,
                                  outcome ? parse_rate_limit(outcome->headers) : rate_limit_info{}, attempt_});
-    // A canceled send ends here: the transport may be going away, nothing more is sent.
-    if (!outcome && outcome.error().kind() == errc::canceled) return fail_canceled(&outcome.error(), now);
+    if (!outcome) {
+        const errc code = outcome.error().kind();
+        // A canceled send ends here: the transport may be going away, nothing more is sent.
+        if (code == errc::canceled) return fail_canceled(&outcome.error(), now);
+        // A code outside the transport contract (a third-party transport's "job_failed", "not_found") must not be
+        // taken for what it names: it is a failure of the request that may have reached the server.
+        if (code != errc::connect_failed && code != errc::transport_failure && code != errc::invalid_argument) {
+            outcome = error{errc::transport_failure, "the transport failed with " + std::string(to_string(code)) +
+                                                         ": " + outcome.error().message()};
+        }
+    }
     switch (pending_) {
         case request_role::trigger: return on_trigger_answer(std::move(outcome), now, wall_now);
         case request_role::poll:
@@ -579,12 +590,12 @@ TROCCO_DECL void wait_machine::fail_timeout(clock::time_point now) {
 }
 
 TROCCO_DECL void wait_machine::fail_canceled(const error* transport_error, clock::time_point now) {
+    if (mode_ == mode::read_once || mode_ == mode::fetch) {
+        error e{errc::canceled, transport_error ? transport_error->message() : "stopped before the request was sent"};
+        if (job_id_ != 0) e.with_job_id(job_id_);
+        return finish(std::move(e), now);
+    }
     if (job_id_ != 0) {
-        if (mode_ == mode::read_once) {
-            return finish(error{errc::canceled, transport_error ? transport_error->message() : "stopped before the request was sent"}
-                              .with_job_id(job_id_),
-                          now);
-        }
         return finish(with_context(error{errc::canceled, "wait for " + what() +
                                                               " stopped; the job may still be running on trocco"}),
                       now);
