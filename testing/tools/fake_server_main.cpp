@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -187,7 +188,15 @@ settings parse_arguments(int argc, char** argv) {
             s.control = true;
             continue;
         }
-        if (i + 1 >= args.size()) bad_usage(std::string(arg) + " needs a value (or is unknown)");
+        static constexpr std::string_view with_values[] = {
+            "--port", "--host", "--api-key", "--status-duration-ms", "--keep-alive-timeout-ms", "--rate-limit",
+            "--tls-ca-out", "--tls-certificate", "--tls-cert-file", "--tls-key-file", "--job-outcome",
+            "--workflow-outcome", "--pipeline-outcome", "--job-name", "--workflow-name", "--fault", "--definition",
+            "--seed-job"};
+        if (std::find(std::begin(with_values), std::end(with_values), arg) == std::end(with_values)) {
+            bad_usage("unknown option " + std::string(arg));
+        }
+        if (i + 1 >= args.size()) bad_usage(std::string(arg) + " needs a value");
         const std::string value(args[++i]);
         const auto number = [&](std::int64_t min, std::int64_t max) {
             const auto n = trocco::testing::detail::parse_int64(value);
@@ -223,12 +232,8 @@ settings parse_arguments(int argc, char** argv) {
             s.tls_cert_file = value;
         } else if (arg == "--tls-key-file") {
             s.tls_key_file = value;
-        } else if (arg == "--job-outcome" || arg == "--workflow-outcome" || arg == "--pipeline-outcome" ||
-                   arg == "--job-name" || arg == "--workflow-name" || arg == "--fault" || arg == "--definition" ||
-                   arg == "--seed-job") {
-            s.setup.push_back(make_setup_step(std::string(arg), value));
         } else {
-            bad_usage("unknown option " + std::string(arg));
+            s.setup.push_back(make_setup_step(std::string(arg), value));
         }
     }
     if (!s.tls_ca_out.empty() && !s.tls_cert_file.empty()) bad_usage("--tls-ca-out and --tls-cert-file exclude each other");

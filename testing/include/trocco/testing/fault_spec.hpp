@@ -215,6 +215,7 @@ inline spec_result<fault> fault_from_pairs(const spec_pairs& pairs) {
         } else if (key == "interim") {
             if (!interim_given) f.interim_statuses.clear();
             interim_given = true;
+            if (value.empty()) return result::failure("interim=: 1xx statuses joined by '+'");
             std::string_view rest = value;
             while (!rest.empty()) {
                 const auto plus = rest.find('+');
