@@ -54,7 +54,7 @@ inline std::optional<spec_pairs> pairs_from_json(const json& command, std::strin
         } else if (value.is_array() && (key == "headers" || key == "header")) {
             for (const auto& h : value) {
                 if (h.is_array() && h.size() == 2 && h[0].is_string() && h[1].is_string()) {
-                    pairs.emplace_back("header", h[0].get<std::string>() + ":" + h[1].get<std::string>());
+                    pairs.emplace_back("header", trocco::testing::detail::cat(h[0].get<std::string>(), ":", h[1].get<std::string>()));
                 } else {
                     error = "headers must be [[name, value], ...]";
                     return std::nullopt;
@@ -67,10 +67,10 @@ inline std::optional<spec_pairs> pairs_from_json(const json& command, std::strin
                     error = "labels must be [{\"id\": N, \"name\": \"...\"}, ...]";
                     return std::nullopt;
                 }
-                pairs.emplace_back("label", l["id"].dump() + ":" + l["name"].get<std::string>());
+                pairs.emplace_back("label", trocco::testing::detail::cat(l["id"].dump(), ":", l["name"].get<std::string>()));
             }
         } else {
-            error = "'" + key + "' has a value of an unexpected type";
+            error = trocco::testing::detail::cat("'", key, "' has a value of an unexpected type");
             return std::nullopt;
         }
     }
@@ -171,7 +171,7 @@ inline json handle_command(trocco::testing::fake_server& server, const json& com
         quit = true;
         return ok;
     }
-    return error("unknown command '" + cmd + "'");
+    return error(trocco::testing::detail::cat("unknown command '", cmd, "'"));
 }
 
 }  // namespace fake_server_tool

@@ -45,8 +45,9 @@ Server:
   --api-key KEY               the key clients must send (default $TROCCO_API_KEY, else "fake-api-key")
   --status-duration-ms MS     how long each job status lasts (default 100; 0: jobs end at once)
   --keep-alive-timeout-ms MS  idle connections are closed after this long (default 30000)
-  --rate-limit N[/SECONDS]    enforce N calls per window of SECONDS (default 600): 429 beyond, with
-                              X-Rate-Limit-* counting down (without it: counted, never enforced, 3500/600)
+  --rate-limit N[/SECONDS]    enforce N calls per window of SECONDS (default 600): 429 beyond (as trocco:
+                              X-Rate-Limit-Reset, no Retry-After); X-Rate-Limit-* count down (without
+                              this switch: counted, 3500 per 600 s, never enforced)
 
 TLS:
   --tls-ca-out PATH           serve HTTPS with a throwaway CA's certificate for 127.0.0.1 and localhost, and
@@ -114,14 +115,17 @@ extern "C" void on_signal(int) {
     [[maybe_unused]] const auto n = ::write(signal_pipe[1], &byte, 1);  // async-signal-safe
 }
 
-[[noreturn]] void bad_usage(std::string_view why) {
-    std::cerr << "trocco-fake-server: " << why << "\n(see trocco-fake-server --help)\n";
+/// Prints the parts of the message and exits with status 2.
+template <class... Parts>
+[[noreturn]] void bad_usage(const Parts&... why) {
+    std::cerr << "trocco-fake-server: ";
+    (std::cerr << ... << why) << "\n(see trocco-fake-server --help)\n";
     std::exit(2);
 }
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) bad_usage("cannot read " + path);
+    if (!in) bad_usage("cannot read ", path);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
@@ -129,7 +133,7 @@ std::string read_file(const std::string& path) {
 std::pair<std::int64_t, std::string> definition_and_value(std::string_view option, std::string_view text) {
     const auto eq = text.find('=');
     const auto id = trocco::testing::detail::parse_id(text.substr(0, eq));
-    if (eq == std::string_view::npos || !id) bad_usage(std::string(option) + " wants DEFINITION_ID=VALUE");
+    if (eq == std::string_view::npos || !id) bad_usage(option, " wants DEFINITION_ID=VALUE");
     return {*id, std::string(text.substr(eq + 1))};
 }
 
@@ -142,17 +146,17 @@ setup_step make_setup_step(const std::string& option, const std::string& value) 
     const auto now = fake_server_tool::wall_now();
     if (option == "--fault") {
         auto f = trocco::testing::parse_fault_spec(value);
-        if (!f) bad_usage("--fault " + value + ": " + f.error);
+        if (!f) bad_usage("--fault ", value, ": ", f.error);
         return [f = *f.value](trocco::testing::fake_server& server) { server.inject(f); };
     }
     if (option == "--definition") {
         auto d = trocco::testing::parse_definition_spec(value, now);
-        if (!d) bad_usage("--definition " + value + ": " + d.error);
+        if (!d) bad_usage("--definition ", value, ": ", d.error);
         return [d = *d.value](trocco::testing::fake_server& server) { server.api().add_definition(d.first, d.second); };
     }
     if (option == "--seed-job") {
         auto job = trocco::testing::parse_seeded_job_spec(value, now);
-        if (!job) bad_usage("--seed-job " + value + ": " + job.error);
+        if (!job) bad_usage("--seed-job ", value, ": ", job.error);
         return [job = *job.value](trocco::testing::fake_server& server) { server.seed_job(job); };
     }
     const auto kind = option.starts_with("--job") ? job_kind::transfer : job_kind::workflow;
@@ -163,7 +167,7 @@ setup_step make_setup_step(const std::string& option, const std::string& value) 
         };
     }
     const auto outcome = trocco::testing::parse_scripted_outcome(text);
-    if (!outcome) bad_usage(option + " " + value + ": OUTCOME is succeeded, error, canceled, skipped or error_then_retry");
+    if (!outcome) bad_usage(option, " ", value, ": OUTCOME is succeeded, error, canceled, skipped or error_then_retry");
     return [kind, id = id, o = *outcome](trocco::testing::fake_server& server) { server.api().set_outcome(kind, id, o); };
 }
 
@@ -194,13 +198,13 @@ settings parse_arguments(int argc, char** argv) {
             "--workflow-outcome", "--pipeline-outcome", "--job-name", "--workflow-name", "--fault", "--definition",
             "--seed-job"};
         if (std::find(std::begin(with_values), std::end(with_values), arg) == std::end(with_values)) {
-            bad_usage("unknown option " + std::string(arg));
+            bad_usage("unknown option ", arg);
         }
-        if (i + 1 >= args.size()) bad_usage(std::string(arg) + " needs a value");
+        if (i + 1 >= args.size()) bad_usage(arg, " needs a value");
         const std::string value(args[++i]);
         const auto number = [&](std::int64_t min, std::int64_t max) {
             const auto n = trocco::testing::detail::parse_int64(value);
-            if (!n || *n < min || *n > max) bad_usage(std::string(arg) + " wants a number from " + std::to_string(min) + " to " + std::to_string(max));
+            if (!n || *n < min || *n > max) bad_usage(arg, " wants a number from ", min, " to ", max);
             return *n;
         };
         if (arg == "--port") {
@@ -283,7 +287,7 @@ int main(int argc, char** argv) {
                                                                      : set.valid;
             std::ofstream out(s.tls_ca_out, std::ios::binary);
             out << set.ca_certificate_pem;
-            if (!out.flush()) bad_usage("cannot write " + s.tls_ca_out);
+            if (!out.flush()) bad_usage("cannot write ", s.tls_ca_out);
             s.server.tls_certificate_chain_pem = chosen.certificate_pem;
             s.server.tls_private_key_pem = chosen.private_key_pem;
         } else if (!s.tls_cert_file.empty()) {

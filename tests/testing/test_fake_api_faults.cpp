@@ -178,7 +178,8 @@ TEST_CASE("fake_api faults: answers spoiled after processing", "[fake_api][fault
         CHECK(other.at("id") == 9999);
         CHECK(other.at("job_definition_id") == 1);
         f.api.inject({.what = fk::other_job, .other_job_id = 7});
-        for (const auto& item : body_json(f.get("/api/job_definitions/1/jobs")).at("items")) CHECK(item.at("id") == 7);
+        const auto list = body_json(f.get("/api/job_definitions/1/jobs"));  // a named value: the loop reads into it
+        for (const auto& item : list.at("items")) CHECK(item.at("id") == 7);
         f.api.inject({.what = fk::unknown_status});
         CHECK(f.get("/api/jobs/424242").status == 404);  // an error answer is left alone
     }

@@ -76,8 +76,9 @@ TEST_CASE("wire: truncated answers", "[wire]") {
     CHECK(w.body == "d\r\n{\"id\":1,\"stat\r\n");  // half the body in one chunk, no last chunk
     CHECK(w.close_after);
 
-    p.body = "{";  // half of one byte is nothing: no chunk at all (an empty one would end the body properly)
-    CHECK(to_wire(p).body.empty());
+    auto one_byte = json_plan("{");  // half of one byte is nothing: no chunk at all (an empty one would end the body)
+    one_byte.action = reply_action::truncated_chunked;
+    CHECK(to_wire(one_byte).body.empty());
 }
 
 TEST_CASE("wire: a malformed status line replaces the real one", "[wire]") {

@@ -31,7 +31,8 @@
 //
 // Rate limit: every answer carries X-Rate-Limit-Limit/Remaining/Reset, counted per window of
 // `rate_limit.window` (3,500 calls per 10 minutes, trocco's plan limit). With `rate_limit.enforce`, a request
-// beyond the limit is answered 429 (Retry-After: seconds to the window's end) and not processed.
+// beyond the limit is answered 429 and not processed; as from trocco, only X-Rate-Limit-Reset (the window's end,
+// UNIX seconds) says when to come back: no Retry-After.
 //
 // Threads: every member function is thread-safe (one mutex).
 #pragma once

@@ -66,7 +66,7 @@ template <class Int>
 bool read_number(std::string_view key, const std::string& value, Int& to, std::string& error) {
     const auto n = parse_int64(value);
     if (!n || static_cast<std::int64_t>(static_cast<Int>(*n)) != *n) {
-        error = std::string(key) + "=" + value + ": not an integer in range";
+        error = cat(key, "=", value, ": not an integer in range");
         return false;
     }
     to = static_cast<Int>(*n);
@@ -90,7 +90,7 @@ inline spec_result<spec_pairs> split_spec(std::string_view text) {
     spec_pairs pairs;
     if (text.empty()) return spec_result<spec_pairs>::failure("empty specification");
     if (!detail::starts_with_key(text)) {
-        return spec_result<spec_pairs>::failure("'" + std::string(text) + "': expected key=value[,key=value...]");
+        return spec_result<spec_pairs>::failure(detail::cat("'", text, "': expected key=value[,key=value...]"));
     }
     while (!text.empty()) {
         const auto eq = text.find('=');
@@ -169,7 +169,7 @@ inline spec_result<fault> fault_from_pairs(const spec_pairs& pairs) {
         std::int64_t ms = 0;
         if (key == "kind") {
             const auto k = parse_fault_kind(value);
-            if (!k) return result::failure("kind=" + value + ": not a fault kind");
+            if (!k) return result::failure(detail::cat("kind=", value, ": not a fault kind"));
             f.what = *k;
             has_kind = true;
         } else if (key == "method") {
@@ -178,7 +178,7 @@ inline spec_result<fault> fault_from_pairs(const spec_pairs& pairs) {
             } else if (detail::iequals(value, "POST")) {
                 f.method = http_method::post;
             } else {
-                return result::failure("method=" + value + ": GET or POST");
+                return result::failure(detail::cat("method=", value, ": GET or POST"));
             }
         } else if (key == "path" || key == "path_prefix") {
             f.path_prefix = value;
@@ -190,7 +190,7 @@ inline spec_result<fault> fault_from_pairs(const spec_pairs& pairs) {
             f.body = value;
         } else if (key == "delay_ms" || key == "interval_ms") {
             if (!detail::read_number(key, value, ms, error)) return result::failure(error);
-            if (ms < 0) return result::failure(key + " must not be negative");
+            if (ms < 0) return result::failure(detail::cat(key, " must not be negative"));
             (key == "delay_ms" ? f.delay : f.interval) = std::chrono::milliseconds{ms};
         } else if (key == "retry_after") {
             if (value == "seconds") {
@@ -200,7 +200,7 @@ inline spec_result<fault> fault_from_pairs(const spec_pairs& pairs) {
             } else if (value == "omitted") {
                 f.retry_after = retry_after_form::omitted;
             } else {
-                return result::failure("retry_after=" + value + ": seconds, http_date or omitted");
+                return result::failure(detail::cat("retry_after=", value, ": seconds, http_date or omitted"));
             }
         } else if (key == "retry_after_seconds") {
             if (!detail::read_number(key, value, f.retry_after_seconds, error)) return result::failure(error);
@@ -220,13 +220,13 @@ inline spec_result<fault> fault_from_pairs(const spec_pairs& pairs) {
             while (!rest.empty()) {
                 const auto plus = rest.find('+');
                 const auto n = detail::parse_int64(rest.substr(0, plus));
-                if (!n || *n < 100 || *n > 199) return result::failure("interim=" + value + ": 1xx statuses joined by '+'");
+                if (!n || *n < 100 || *n > 199) return result::failure(detail::cat("interim=", value, ": 1xx statuses joined by '+'"));
                 f.interim_statuses.push_back(static_cast<int>(*n));
                 rest = plus == std::string_view::npos ? std::string_view{} : rest.substr(plus + 1);
             }
         } else if (key == "body_bytes") {
             std::int64_t n = 0;
-            if (!detail::read_number(key, value, n, error) || n < 0) return result::failure("body_bytes=" + value + ": a byte count");
+            if (!detail::read_number(key, value, n, error) || n < 0) return result::failure(detail::cat("body_bytes=", value, ": a byte count"));
             f.body_bytes = static_cast<std::uint64_t>(n);
         } else if (key == "other_job_id") {
             if (!detail::read_number(key, value, f.other_job_id, error)) return result::failure(error);
@@ -234,14 +234,14 @@ inline spec_result<fault> fault_from_pairs(const spec_pairs& pairs) {
             f.status_line = value;
         } else if (key == "header") {
             const auto colon = value.find(':');
-            if (colon == std::string::npos || colon == 0) return result::failure("header=" + value + ": NAME:VALUE");
+            if (colon == std::string::npos || colon == 0) return result::failure(detail::cat("header=", value, ": NAME:VALUE"));
             f.headers.push_back({value.substr(0, colon), value.substr(colon + 1)});
         } else if (key == "defect") {
             const auto d = parse_page_defect(value);
-            if (!d) return result::failure("defect=" + value + ": not a page defect");
+            if (!d) return result::failure(detail::cat("defect=", value, ": not a page defect"));
             f.defect = *d;
         } else {
-            return result::failure("unknown fault key '" + key + "'");
+            return result::failure(detail::cat("unknown fault key '", key, "'"));
         }
     }
     if (!has_kind) return result::failure("a fault needs kind=...");
@@ -265,7 +265,7 @@ inline spec_result<std::pair<job_kind, definition>> definition_from_pairs(const 
             if (value == "job" || value == "transfer") kind = job_kind::transfer;
             else if (value == "workflow" || value == "pipeline") kind = job_kind::workflow;
             else if (value == "datamart") kind = job_kind::datamart;
-            else return result::failure("kind=" + value + ": job, workflow or datamart");
+            else return result::failure(detail::cat("kind=", value, ": job, workflow or datamart"));
         } else if (key == "id") {
             if (!detail::read_number(key, value, d.id, error)) return result::failure(error);
         } else if (key == "name") {
@@ -274,15 +274,15 @@ inline spec_result<std::pair<job_kind, definition>> definition_from_pairs(const 
             d.description = value;
         } else if (key == "created_at" || key == "updated_at") {
             const auto t = detail::read_time(value, now);
-            if (!t) return result::failure(key + "=" + value + ": RFC 3339, now, now-SECONDS or now+SECONDS");
+            if (!t) return result::failure(detail::cat(key, "=", value, ": RFC 3339, now, now-SECONDS or now+SECONDS"));
             (key == "created_at" ? d.created_at : d.updated_at) = *t;
         } else if (key == "label") {
             const auto colon = value.find(':');
             const auto id = detail::parse_id(std::string_view(value).substr(0, colon));
-            if (colon == std::string::npos || !id) return result::failure("label=" + value + ": ID:NAME");
+            if (colon == std::string::npos || !id) return result::failure(detail::cat("label=", value, ": ID:NAME"));
             d.labels.push_back({*id, value.substr(colon + 1)});
         } else {
-            return result::failure("unknown definition key '" + key + "'");
+            return result::failure(detail::cat("unknown definition key '", key, "'"));
         }
     }
     if (!kind) return result::failure("a definition needs kind=job|workflow|datamart");
@@ -309,16 +309,16 @@ inline spec_result<seeded_job> seeded_job_from_pairs(const spec_pairs& pairs, ti
             job.status = value;
         } else if (key == "id") {
             std::int64_t id = 0;
-            if (!detail::read_number(key, value, id, error) || id <= 0) return result::failure("id=" + value + ": a positive id");
+            if (!detail::read_number(key, value, id, error) || id <= 0) return result::failure(detail::cat("id=", value, ": a positive id"));
             job.id = id;
         } else if (key == "created_at" || key == "started_at" || key == "finished_at") {
             const auto t = detail::read_time(value, now);
-            if (!t) return result::failure(key + "=" + value + ": RFC 3339, now, now-SECONDS or now+SECONDS");
+            if (!t) return result::failure(detail::cat(key, "=", value, ": RFC 3339, now, now-SECONDS or now+SECONDS"));
             if (key == "created_at") job.created_at = *t;
             else if (key == "started_at") job.started_at = *t;
             else job.finished_at = *t;
         } else {
-            return result::failure("unknown seeded job key '" + key + "'");
+            return result::failure(detail::cat("unknown seeded job key '", key, "'"));
         }
     }
     if (job.job_definition_id <= 0) return result::failure("a seeded job needs a positive definition=...");

@@ -25,6 +25,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <trocco/testing/detail/session.hpp>
+#include <trocco/testing/detail/text_codec.hpp>
 #include <trocco/testing/fake_api.hpp>
 
 namespace trocco::testing::detail {
@@ -63,7 +64,7 @@ public:
         } else {
             net::ip::tcp::resolver resolver(executor);
             const auto results = resolver.resolve(settings.host, std::to_string(settings.port));
-            if (results.empty()) throw std::runtime_error("fake_server: cannot resolve " + settings.host);
+            if (results.empty()) throw std::runtime_error(cat("fake_server: cannot resolve ", settings.host));
             endpoint = results.begin()->endpoint();
         }
         acceptor_.open(endpoint.protocol());
@@ -73,8 +74,8 @@ public:
         port_ = acceptor_.local_endpoint().port();
 
         const auto ip = acceptor_.local_endpoint().address();
-        const std::string host = ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string();
-        base_url_ = (tls_ ? "https://" : "http://") + host + ":" + std::to_string(port_);
+        const std::string host = ip.is_v6() ? cat("[", ip.to_string(), "]") : ip.to_string();
+        base_url_ = cat(tls_ ? "https://" : "http://", host, ":", std::to_string(port_));
     }
 
     void start() {

@@ -41,7 +41,7 @@ struct list_error {
 };
 
 inline std::string encode_cursor(std::int64_t last_id) {
-    return base64_encode("{\"id\":" + std::to_string(last_id) + "}");
+    return base64_encode(cat("{\"id\":", std::to_string(last_id), "}"));
 }
 
 inline std::optional<std::int64_t> decode_cursor(std::string_view cursor) {
@@ -60,7 +60,7 @@ inline std::optional<list_error> parse_list_query(const query_pairs& query, std:
     if (const auto limit = query_value(query, "limit")) {
         const auto n = parse_int64(*limit);
         if (!n || *n < 1 || static_cast<std::uint64_t>(*n) > max_limit) {
-            return list_error{"limit", "must be an integer from 1 to " + std::to_string(max_limit)};
+            return list_error{"limit", cat("must be an integer from 1 to ", std::to_string(max_limit))};
         }
         out.limit = static_cast<std::size_t>(*n);
     }

@@ -65,7 +65,7 @@ inline void parse_form_run_body(std::string_view body, std::string_view id_field
             const std::string index = key.substr(17, close == std::string::npos ? 0 : close - 17);
             const std::string_view field =
                 close == std::string::npos ? std::string_view{} : std::string_view(key).substr(close + 1);
-            if (field != "[name]" && field != "[value]") return out.fail("custom_variables", "has an unknown field " + key);
+            if (field != "[name]" && field != "[value]") return out.fail("custom_variables", cat("has an unknown field ", key));
             const bool is_name = field == "[name]";
             std::size_t slot = 0;
             if (index.empty()) {  // Rails: a key already set in the last hash starts a new one

@@ -12,6 +12,15 @@
 
 namespace trocco::testing::detail {
 
+/// The parts joined into one string. (Spelled out with append because g++ 12 at -O2 raises false -Wrestrict
+/// warnings on `"literal" + std::string(...)`.)
+template <class... Parts>
+std::string cat(const Parts&... parts) {
+    std::string out;
+    (out.append(std::string_view(parts)), ...);
+    return out;
+}
+
 constexpr char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 constexpr bool iequals(std::string_view a, std::string_view b) noexcept {

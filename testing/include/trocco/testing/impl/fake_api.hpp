@@ -72,7 +72,7 @@ inline std::int64_t fake_api::seed_job(seeded_job job) {
     auto& jobs = jobs_[index(job_kind::transfer)];
     auto& next = next_id_[index(job_kind::transfer)];
     const auto id = job.id.value_or(next);
-    if (jobs.contains(id)) throw std::invalid_argument("fake_api::seed_job: job id " + std::to_string(id) + " is taken");
+    if (jobs.contains(id)) throw std::invalid_argument(detail::cat("fake_api::seed_job: job id ", std::to_string(id), " is taken"));
     next = std::max(next, id + 1);
     detail::job_record r;
     r.kind = job_kind::transfer;
@@ -169,8 +169,8 @@ inline reply_plan fake_api::handle(incoming_request request, timestamp now) {
     }
     if (options_.rate_limit.enforce && window_calls_ > limit) {
         plan.status = 429;
+        // As trocco: the X-Rate-Limit-* headers say when to come back; no Retry-After.
         plan.body = detail::message_body("Rate limit exceeded. Please retry later");
-        plan.headers.push_back({"Retry-After", std::to_string((reset - seconds).count())});
         detail::add_rate_limit_headers(plan, limit, 0, reset);
         return plan;
     }
@@ -186,7 +186,7 @@ inline reply_plan fake_api::handle(incoming_request request, timestamp now) {
 
 inline void fake_api::route(const incoming_request& request, reply_plan& plan, timestamp now) {
     const auto* authorization = find_header(request.headers, "Authorization");
-    if (!authorization || *authorization != "Token " + options_.api_key) {
+    if (!authorization || *authorization != detail::cat("Token ", options_.api_key)) {
         plan.status = 401;
         plan.body = detail::message_body("Unauthorized");
         return;
