@@ -105,15 +105,22 @@ public:
         });
     }
 
-    reply receive() {
+    /// Reads one answer (an interim one included), refusing a body longer than `body_limit` bytes.
+    reply receive(std::uint64_t body_limit = 8 * 1024 * 1024) {
         reply r;
         if (ec_) {
             r.ec = ec_;
             return r;
         }
         http::response_parser<http::string_body> parser;
+        parser.body_limit(body_limit);
         with_stream([&](auto& stream) {
             lowest().expires_after(10s);
+            http::async_read_header(stream, buffer_, parser, [&r](beast::error_code ec, std::size_t) { r.ec = ec; });
+            run();
+            // Beast 1.74 does not apply body_limit to a declared Content-Length: check it here.
+            if (!r.ec && parser.content_length() && *parser.content_length() > body_limit) r.ec = http::error::body_limit;
+            if (r.ec) return;
             http::async_read(stream, buffer_, parser, [&r](beast::error_code ec, std::size_t) { r.ec = ec; });
             run();
         });
