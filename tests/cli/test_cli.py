@@ -3,8 +3,8 @@
 
     test_cli.py --trocco PATH --server PATH [--group fast|slow]
 
-The server is tests/cli/cli_test_server (trocco::testing::fake_server in a process driven over stdin: faults are
-injected and recorded requests read between runs). Each run of `trocco` is a subprocess with a controlled
+The server is trocco-fake-server (testing/tools) with its --control channel: one JSON command per line on stdin,
+one JSON reply per line on stdout, so that faults are injected and recorded requests read between runs. Each run of `trocco` is a subprocess with a controlled
 environment; every run's stdout and stderr are checked not to contain the API key.
 
 Why Python rather than a C++ harness: these tests are about a process - exit codes, what goes to stdout and what
@@ -66,11 +66,12 @@ def eq(actual, expected, message="", run=None):
 class Server:
     def __init__(self, status_duration_ms, api_key=API_KEY, tls_ca_out=None):
         self.process = subprocess.Popen(
-            [SERVER_PROGRAM, "--api-key", api_key, "--status-duration-ms", str(status_duration_ms)]
+            [SERVER_PROGRAM, "--control", "--api-key", api_key, "--status-duration-ms", str(status_duration_ms)]
             + (["--tls-ca-out", tls_ca_out] if tls_ca_out else []),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8")
-        hello = json.loads(self.process.stdout.readline())
-        self.base_url = hello["base_url"]
+        self.base_url = self.process.stdout.readline().strip()  # the first line: the base URL
+        if not self.base_url.startswith(("http://", "https://")):
+            raise RuntimeError(f"trocco-fake-server did not start: {self.base_url!r}")
         self.lock = threading.Lock()
 
     def call(self, **command):
