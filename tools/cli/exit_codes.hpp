@@ -27,7 +27,8 @@ enum exit_code : int {
 inline int exit_code_for(const trocco::error& e) noexcept {
     switch (e.kind()) {
         case errc::job_failed: return exit_job_error;
-        case errc::invalid_argument: return exit_usage;
+        case errc::invalid_argument:
+        case errc::store_failure: return exit_usage;  // nothing was sent
         case errc::job_canceled: return exit_job_canceled;
         case errc::job_skipped: return exit_job_skipped;
         case errc::bad_request:

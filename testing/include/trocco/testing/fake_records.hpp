@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <trocco/http.hpp>
+#include <trocco/job_kind.hpp>
 #include <trocco/requests.hpp>
 #include <trocco/timestamp.hpp>
 
@@ -27,7 +28,8 @@ enum class scripted_outcome {
 };
 
 /// The three kinds of definitions and jobs the fake serves. The wire calls workflows "pipeline".
-enum class job_kind { transfer, workflow, datamart };
+/// The kinds of job, as the library names them.
+using job_kind = trocco::job_kind;
 
 /// A request as the server read it.
 struct recorded_request {

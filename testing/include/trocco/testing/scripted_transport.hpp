@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include <trocco/detail/saturate.hpp>
 #include <trocco/http.hpp>
 #include <trocco/result.hpp>
 #include <trocco/sync_wait.hpp>
@@ -114,8 +115,10 @@ public:
     // --- the virtual clock ----------------------------------------------------------------------------------
 
     std::chrono::steady_clock::time_point now() const noexcept { return now_; }
+    /// The wall clock: `wall_start` plus the virtual time passed, saturated at the wall clock's end (a virtual clock
+    /// can run past the year 2262, where the system clock's nanoseconds end).
     std::chrono::system_clock::time_point system_now() const noexcept {
-        return wall_start_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(now_ - start_);
+        return trocco::detail::saturating_add(wall_start_, trocco::detail::saturating_until(start_, now_));
     }
     /// Time passed on the virtual clock since construction.
     std::chrono::milliseconds elapsed() const noexcept {

@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include <trocco/detail/saturate.hpp>
 #include <trocco/http.hpp>
 #include <trocco/result.hpp>
 #include <trocco/timestamp.hpp>
@@ -95,7 +96,7 @@ public:
 
     clock::time_point now() const noexcept { return now_; }
     std::chrono::system_clock::time_point system_now() const noexcept {
-        return options_.wall_start + std::chrono::duration_cast<std::chrono::system_clock::duration>(now_ - start_);
+        return trocco::detail::saturating_add(options_.wall_start, trocco::detail::saturating_until(start_, now_));
     }
     /// Time since the start.
     std::chrono::milliseconds elapsed() const noexcept {
