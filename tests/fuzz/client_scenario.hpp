@@ -179,12 +179,6 @@ inline scenario decode_scenario(FuzzedDataProvider& in) {
             case 2: s.retry.max_server_wait = milliseconds{0}; break;
             default: s.retry.max_server_wait = milliseconds::max(); break;  // "always honour the server"
         }
-        // Reported: scripted_transport::system_now() (wall start + virtual time, in nanoseconds) overflows once the
-        // virtual clock passes the year 2262, which an honoured server delay of centuries makes it do. A triage
-        // run may keep the limit within 50 years.
-        if (known_bug("scripted-wall-clock")) {
-            s.retry.max_server_wait = std::min(s.retry.max_server_wait, milliseconds{std::chrono::hours{24 * 365 * 50}});
-        }
     }
     s.random_style = in.ConsumeIntegralInRange<int>(0, 2);
     s.random_seed = in.ConsumeIntegral<std::uint64_t>();
