@@ -21,9 +21,11 @@
 #include <chrono>
 #include <coroutine>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <optional>
 #include <queue>
+#include <stdexcept>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -33,6 +35,8 @@
 #include <trocco/detail/saturate.hpp>
 #include <trocco/http.hpp>
 #include <trocco/result.hpp>
+#include <trocco/sync_wait.hpp>
+#include <trocco/task.hpp>
 #include <trocco/timestamp.hpp>
 
 namespace trocco::testing {
@@ -169,19 +173,46 @@ public:
         return {*this, delay, std::move(stop)};
     }
 
+    /// Starts `t`, completes operations until it has finished, and returns its value (or rethrows its exception).
+    /// Other tasks started before go on meanwhile. A task that never finishes (it waits on something else) ends
+    /// in std::logic_error once nothing is pending.
+    template <class T>
+    T run(task<T> t) {
+        std::optional<detail::task_outcome<T>> outcome;
+        detail::start_detached(std::move(t), [&](detail::task_outcome<T>&& o) noexcept { outcome.emplace(std::move(o)); });
+        while (!outcome && !queue_.empty()) run_next();
+        if (!outcome) throw std::logic_error("simulated_trocco::run: the task did not finish");
+        return detail::take_outcome<T>(std::move(*outcome));
+    }
+
+    /// Starts `t` now; `on_value(value)` is called when it finishes (on this thread, inside run()). An exception the
+    /// task throws is rethrown by run().
+    template <class T, class OnValue>
+    void spawn(task<T> t, OnValue on_value) {
+        detail::start_detached(std::move(t), [this, on_value = std::move(on_value)](detail::task_outcome<T>&& o) mutable noexcept {
+            if (o.index() == 0) {
+                if (!failure_) failure_ = std::get<0>(o);
+                return;
+            }
+            try {
+                on_value(std::get<1>(std::move(o)));
+            } catch (...) {
+                if (!failure_) failure_ = std::current_exception();
+            }
+        });
+    }
+
     /// Completes operations in due-time order until none is pending, or `limit` of virtual time has passed;
-    /// returns how many it completed.
+    /// returns how many it completed. Rethrows the first exception of a spawned task.
     std::size_t run(std::chrono::milliseconds limit = std::chrono::milliseconds::max()) {
         std::size_t n = 0;
         const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(clock::time_point::max() - now_);
         const auto until = limit >= room ? clock::time_point::max() : now_ + limit;
         while (!queue_.empty() && queue_.top().due <= until) {
-            const event e = queue_.top();
-            queue_.pop();
-            now_ = std::max(now_, e.due);
-            e.op->complete();
+            run_next();
             ++n;
         }
+        if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
         return n;
     }
 
@@ -194,6 +225,13 @@ private:
     };
 
     void enqueue(clock::time_point due, operation* op) { queue_.push(event{due, sequence_++, op}); }
+
+    void run_next() {
+        const event e = queue_.top();
+        queue_.pop();
+        now_ = std::max(now_, e.due);
+        e.op->complete();
+    }
 
     static std::optional<std::int64_t> number_after(std::string_view url, std::string_view marker) {
         const auto at = url.find(marker);
@@ -311,6 +349,7 @@ private:
     std::int64_t window_calls_ = 0;
     std::priority_queue<event, std::vector<event>, std::greater<>> queue_;
     std::uint64_t sequence_ = 0;
+    std::exception_ptr failure_;
 };
 
 }  // namespace trocco::testing
