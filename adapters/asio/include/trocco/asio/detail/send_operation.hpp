@@ -52,8 +52,9 @@ public:
     completion_slot<result<http_response>> slot;
     const strand_type& strand() const noexcept { return state_->strand; }
 
-    /// On the strand, once: checks the request and asks the pool for a connection.
-    void start();
+    /// On the strand, once: checks the request and asks the pool for a connection; or, when a stop was requested
+    /// before, completes with errc::canceled at once (nothing is sent, not even a connect).
+    void start(bool stop_requested);
     void on_connection(std::unique_ptr<connection> c) override;
     void abort(bool destroyed) override;
 
@@ -113,26 +114,6 @@ private:
     bool timed_out_ = false;
     bool aborted_ = false;
     bool destroyed_ = false;
-};
-
-class sleep_operation final : public abortable, public std::enable_shared_from_this<sleep_operation> {
-public:
-    sleep_operation(std::shared_ptr<transport_state> state, std::chrono::milliseconds delay);
-
-    completion_slot<result<void>> slot;
-    const strand_type& strand() const noexcept { return state_->strand; }
-
-    void start();
-    void abort(bool destroyed) override;
-
-private:
-    void finish(result<void> r);
-
-    std::shared_ptr<transport_state> state_;
-    std::chrono::milliseconds delay_;
-    boost::asio::steady_timer timer_;
-    bool aborted_ = false;
-    bool done_ = false;
 };
 
 }  // namespace trocco::asio::detail

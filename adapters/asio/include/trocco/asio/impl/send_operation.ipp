@@ -1,4 +1,4 @@
-// trocco/asio/impl/send_operation.ipp - the bodies of detail::send_operation and detail::sleep_operation.
+// trocco/asio/impl/send_operation.ipp - the bodies of detail::send_operation.
 #pragma once
 
 #include <system_error>
@@ -34,8 +34,9 @@ inline error with_cause(errc code, const std::string& what, const error_code& ec
 TROCCO_DECL send_operation::send_operation(std::shared_ptr<transport_state> state, http_request request)
     : state_(std::move(state)), request_(std::move(request)), deadline_(state_->strand) {}
 
-TROCCO_DECL void send_operation::start() {
-    if (state_->shut_down) return finish(canceled_error());
+TROCCO_DECL void send_operation::start(bool stop_requested) {
+    aborted_ = stop_requested;
+    if (state_->shut_down || stop_requested) return finish(canceled_error());
     state_->in_flight.insert(shared_from_this());
     auto url = parse_url(request_.url);
     if (!url) return finish(std::move(url).error());
@@ -365,34 +366,6 @@ TROCCO_DECL void send_operation::finish(result<http_response> r) {
         connection_.reset();
         state_->pool.release(key_, std::move(reusable));
     }
-    slot.complete(std::move(r));
-}
-
-TROCCO_DECL sleep_operation::sleep_operation(std::shared_ptr<transport_state> state, std::chrono::milliseconds delay)
-    : state_(std::move(state)), delay_(delay), timer_(state_->strand) {}
-
-TROCCO_DECL void sleep_operation::start() {
-    if (state_->shut_down) return finish(error{errc::canceled, "the transport was destroyed"});
-    state_->in_flight.insert(shared_from_this());
-    timer_.expires_after(delay_);
-    timer_.async_wait([self = shared_from_this()](const error_code& ec) {
-        if (ec || self->aborted_) return self->finish(error{errc::canceled, "sleep canceled"});
-        self->finish({});
-    });
-}
-
-TROCCO_DECL void sleep_operation::abort(bool destroyed) {
-    if (done_) return;
-    aborted_ = true;
-    if (destroyed) return finish(error{errc::canceled, "the transport was destroyed"});
-    timer_.cancel();
-}
-
-TROCCO_DECL void sleep_operation::finish(result<void> r) {
-    if (done_) return;
-    done_ = true;
-    timer_.cancel();
-    state_->in_flight.erase(shared_from_this());
     slot.complete(std::move(r));
 }
 

@@ -14,10 +14,12 @@
 #include <boost/asio/post.hpp>
 
 #include "../detail/send_operation.hpp"
+#include "../detail/sleep_operation.hpp"
 #include "../detail/transport_state.hpp"
 #include "../transport.hpp"
 #include "resolver.ipp"
 #include "send_operation.ipp"
+#include "sleep_operation.ipp"
 
 namespace trocco::asio {
 
@@ -29,7 +31,8 @@ template <class Operation>
 void start_on_strand(const std::shared_ptr<Operation>& op, std::coroutine_handle<> continuation, std::stop_token stop) {
     op->slot.continuation = continuation;
     boost::asio::dispatch(op->strand(), [op, stop = std::move(stop)]() mutable {
-        if (stop.stop_possible()) {
+        const bool stopped = stop.stop_requested();
+        if (stop.stop_possible() && !stopped) {
             std::weak_ptr<Operation> weak = op;
             op->slot.stop_registration.emplace(std::move(stop), [weak, strand = op->strand()] {
                 boost::asio::post(strand, [weak] {
@@ -37,7 +40,7 @@ void start_on_strand(const std::shared_ptr<Operation>& op, std::coroutine_handle
                 });
             });
         }
-        op->start();
+        op->start(stopped);
     });
 }
 
