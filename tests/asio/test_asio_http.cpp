@@ -237,6 +237,11 @@ TEST_CASE("asio transport: hostile answers have their defined outcomes", "[asio]
                     return script().send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6400000\r\n").send_filler(104857600);
                 },
                 errc::transport_failure, "too large");
+    check_fault("a declared body of 2^62 - 1 bytes: refused before anything is allocated for it",
+                [](const received_request&) {
+                    return script().send("HTTP/1.1 200 OK\r\nContent-Length: 4611686018427387903\r\n\r\n{}");
+                },
+                errc::transport_failure, "too large");
     check_fault("a Content-Length of 2^64",
                 [](const received_request&) {
                     return script().send("HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551616\r\n\r\n{}");
