@@ -15,15 +15,17 @@ namespace {
 /// How the send in flight is ended.
 enum class ending { stop, destroy };
 
-/// Starts `request`, ends it 150 ms later (a stop, or the transport destroyed) and checks that it completes
-/// promptly with canceled, reaching the server or not as `may_have_reached` says.
-void end_in_flight(rig& r, trocco::http_request request, ending how, bool may_have_reached) {
+/// Starts `request`, ends it once `in_phase` returns (by default 150 ms later) with a stop or the transport's
+/// destruction, and checks that it completes promptly with canceled, reaching the server or not as
+/// `may_have_reached` says.
+void end_in_flight(rig& r, trocco::http_request request, ending how, bool may_have_reached,
+                   const std::function<void()>& in_phase = [] { std::this_thread::sleep_for(150ms); }) {
     INFO((how == ending::stop ? "a stop" : "the transport destroyed") << " during " << to_string(request.method) << " "
                                                                       << request.url);
     std::stop_source source;
     task_group<response_result> one;
     one.start(as_task(r.transport().send(std::move(request), source.get_token())));
-    std::this_thread::sleep_for(150ms);
+    in_phase();
     REQUIRE(one.finished() == 0);
     const auto ended = clock_type::now();
     if (how == ending::stop) {
@@ -99,9 +101,15 @@ TEST_CASE("asio transport: ended during or after the write: canceled, and the re
           "[asio][stop][issue10]") {
     SECTION("during the write: a body of 64 MB to a server that reads nothing") {
         loopback_server server({}, {.on_accept = script().wait(10s)});
+        int connections = 0;
         for (const auto how : {ending::stop, ending::destroy}) {
             rig r;
-            end_in_flight(r, post(server.url("/api/jobs?job_definition_id=1"), std::string(64 << 20, 'x')), how, true);
+            ++connections;
+            end_in_flight(r, post(server.url("/api/jobs?job_definition_id=1"), std::string(64 << 20, 'x')), how, true,
+                          [&] {
+                              REQUIRE(server.wait_for_connections(connections, 10s));
+                              std::this_thread::sleep_for(300ms);  // connected: writing until the buffers are full
+                          });
         }
     }
     SECTION("waiting for the answer") {
