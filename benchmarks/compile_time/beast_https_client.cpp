@@ -1,6 +1,6 @@
 // The baseline of the asio compile-time figures: a minimal asynchronous HTTPS GET with Boost.Beast, what any
 // program that talks HTTPS through Beast compiles at least (resolve, connect, TLS handshake with verification,
-// write a request, read a string response). See with_asio.cpp.
+// write a request, read a string response). See with_asio.cpp. Compiled only, never run.
 #include <utility>  // Boost 1.74's asio headers use std::exchange without including <utility>
 
 #include <iostream>
