@@ -3,8 +3,7 @@
 // `trocco-asio-compiled`). Every translation unit of a program using it defines TROCCO_SEPARATE_COMPILATION, so
 // that <trocco/asio.hpp> only declares the transport there and includes neither Beast nor OpenSSL's headers.
 //
-// The core (trocco::client, the parsers) is still header-only here: this file compiles what the adapter needs of
-// it inline, as every user translation unit does, until the core gets its own separately compiled mode.
+// The core's own definitions come from src/trocco.cpp (dependency `trocco-compiled`), which the program links too.
 #if !defined(TROCCO_SEPARATE_COMPILATION)
 #error "compile trocco_asio.cpp with TROCCO_SEPARATE_COMPILATION defined (and every file that uses it)"
 #endif

@@ -213,7 +213,7 @@ TROCCO_DECL void send_operation::new_parser() {
 }
 
 TROCCO_DECL void send_operation::read() {
-    constexpr std::size_t read_size = 64 * 1024;
+    constexpr std::size_t read_size = 16 * 1024;  // an API answer is a few KiB; the buffer grows for more
     connection_->async_read_some(buffer_.prepare(read_size),
                                  [self = shared_from_this()](const error_code& ec, std::size_t n) {
                                      self->on_read(ec, n);
