@@ -174,10 +174,17 @@ TEST_CASE("asio transport: the request on the wire", "[asio][http]") {
         }
         CHECK(server.connections() == 0);
     }
-    SECTION("a bad URL is invalid_argument") {
+    SECTION("a bad URL, or a body on a GET, is invalid_argument") {
         rig r;
-        const auto g = send_sync(r.transport(), get("ftp://127.0.0.1/x"));
-        REQUIRE(is_error(g, trocco::errc::invalid_argument));
+        const auto ftp = send_sync(r.transport(), get("ftp://127.0.0.1/x"));
+        INFO(describe(ftp));
+        CHECK(is_error(ftp, trocco::errc::invalid_argument));
+        auto with_body = get(server.url("/x"));
+        with_body.body = "{}";
+        const auto g = send_sync(r.transport(), std::move(with_body));
+        INFO(describe(g));
+        CHECK(is_error(g, trocco::errc::invalid_argument));
+        CHECK(server.connections() == 0);
     }
 }
 

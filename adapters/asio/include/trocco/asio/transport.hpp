@@ -24,12 +24,12 @@
 // HTTP. Interim answers (1xx other than 101 Switching Protocols) are read past until the final answer. A response
 // is read to its end (Content-Length, chunked, or the connection's end), at most max_response_bytes of body; a
 // connection is put back into the pool only after a complete answer that allows keep-alive, with nothing after it.
-// The transport adds Host, Content-Length (a POST or a non-empty body) and, without keep-alive,
-// `Connection: close`; a Host, Content-Length, Transfer-Encoding or Connection header given in the request is
-// ignored. A header name or value with a control character (CR, LF, NUL, ...) is refused.
+// The transport adds Host, Content-Length (a POST) and, without keep-alive, `Connection: close`; a Host,
+// Content-Length, Transfer-Encoding or Connection header given in the request is ignored. A header name that is
+// not an HTTP token, a value with a control character (CR, LF, NUL, ...) and a body on a GET are refused.
 //
 // Errors (the contract of trocco/transport.hpp):
-//   errc::invalid_argument   a bad URL or header; nothing was sent.
+//   errc::invalid_argument   a bad URL or header, or a body on a GET; nothing was sent.
 //   errc::connect_failed     resolution, connect or the TLS handshake failed or timed out, or a CA could not be
 //                            loaded; nothing was sent (with_nothing_sent()).
 //   errc::transport_failure  the request may have reached the server: the connection failed or timed out while
@@ -44,13 +44,14 @@
 // in flight: each pending send and sleep then completes with errc::canceled (a client stops at once on it) on the
 // strand, and pooled connections are closed. The io_context must outlive the transport and keep running until
 // those completions are delivered. A lookup still blocked inside getaddrinfo when the transport is destroyed is
-// not waited for: its thread is detached, touches only the memory it shares with no one but the transport's
-// resolver (kept alive by the thread itself), discards its result and ends when getaddrinfo returns. At process
-// exit such a thread simply ends with the process.
+// not waited for: its thread is detached and, when getaddrinfo returns, discards the result and ends, touching
+// nothing but the lookup's own state, which the thread keeps alive itself (not the transport, not the executor).
+// At process exit such a thread simply ends with the process.
 //
 // Separate compilation. By default everything is header-only. With TROCCO_SEPARATE_COMPILATION defined for every
 // translation unit, this header declares the transport only (no Beast, no OpenSSL headers) and
-// adapters/asio/src/trocco_asio.cpp, compiled once (Meson: dependency `trocco-asio-compiled`), defines it.
+// adapters/asio/src/trocco_asio.cpp, compiled once, defines it (Meson: dependency `trocco-asio-compiled`, which
+// brings the separately compiled core, src/trocco.cpp, along).
 #pragma once
 
 #include <utility>  // first: Boost 1.74's asio headers use std::exchange without including <utility>

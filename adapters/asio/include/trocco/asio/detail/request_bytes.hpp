@@ -42,10 +42,13 @@ inline bool is_transport_header(std::string_view name) noexcept {
            trocco::detail::iequals(name, "transfer-encoding") || trocco::detail::iequals(name, "connection");
 }
 
-/// The request line, Host, the caller's headers, Content-Length when there is a body (always for a POST),
-/// `Connection: close` without keep-alive, then the body. errc::invalid_argument for a bad header (named; its
-/// value never appears in the message: it may be the API key).
+/// The request line, Host, the caller's headers, Content-Length for a POST, `Connection: close` without
+/// keep-alive, then the body. errc::invalid_argument for a bad header (named; its value never appears in the
+/// message: it may be the API key) and for a body on a GET.
 inline result<std::string> request_bytes(const http_request& request, const url_parts& url, bool keep_alive) {
+    if (request.method == http_method::get && !request.body.empty()) {
+        return error{errc::invalid_argument, "a GET request cannot have a body"};
+    }
     std::string out;
     out.reserve(256 + request.body.size());
     out += to_string(request.method);
@@ -65,7 +68,7 @@ inline result<std::string> request_bytes(const http_request& request, const url_
         out += h.value;
         out += "\r\n";
     }
-    if (request.method == http_method::post || !request.body.empty()) {
+    if (request.method == http_method::post) {
         out += "Content-Length: ";
         out += std::to_string(request.body.size());
         out += "\r\n";
