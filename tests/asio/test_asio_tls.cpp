@@ -1,13 +1,10 @@
 // tests/asio/test_asio_tls.cpp - what ca_file and ca_pem mean (issue 11 item 6: a CA given replaces the system
 // trust store; both given: both trusted), proven against a fake system store (OpenSSL reads the system store's
-// location from SSL_CERT_FILE and SSL_CERT_DIR); an expired certificate is refused like an untrusted one.
-// (Untrusted, wrong host and the insecure switch: the conformance suite.)
+// location from SSL_CERT_FILE and SSL_CERT_DIR); an expired certificate and one for another host are refused.
+// (Untrusted and the insecure switch: the conformance suite too.)
 #include "asio_test_support.hpp"
 
 #include <stdlib.h>  // setenv, unsetenv
-
-#include <openssl/evp.h>
-#include <openssl/x509.h>
 
 #include <trocco/testing/test_certificates.hpp>
 
@@ -101,26 +98,20 @@ TEST_CASE("asio transport: a CA given replaces the system trust store; both give
     }
 }
 
-/// A self-signed certificate for `ip` that expired a day ago (its own trust anchor: trust its PEM as the CA).
-test_certificates expired_certificate(const std::string& ip) {
-    namespace tls = trocco::testing::detail::tls;
-    const auto key = tls::make_p256_key();
-    const auto cert = tls::new_certificate(key.get(), ip);
-    REQUIRE(X509_gmtime_adj(X509_getm_notBefore(cert.get()), -2L * 24 * 60 * 60) != nullptr);
-    REQUIRE(X509_gmtime_adj(X509_getm_notAfter(cert.get()), -1L * 24 * 60 * 60) != nullptr);
-    REQUIRE(X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get())) == 1);
-    tls::add_subject_alt_names(cert.get(), {ip});
-    REQUIRE(X509_sign(cert.get(), key.get(), EVP_sha256()) > 0);
-    return {tls::to_pem(cert.get()), tls::to_pem(cert.get()), tls::to_pem(key.get())};
-}
-
-TEST_CASE("asio transport: an expired certificate is refused: connect_failed, nothing sent", "[asio][tls]") {
-    const auto expired = expired_certificate("127.0.0.1");
-    loopback_server server({}, tls_options(expired));
-    rig r({.ca_pem = expired.ca_certificate_pem});
-    check_refused(r.transport(), server, "TLS handshake");
+TEST_CASE("asio transport: an expired certificate, or one for another host, is refused: connect_failed, nothing sent",
+          "[asio][tls]") {
+    const auto set = trocco::testing::make_test_certificate_set({"127.0.0.1"});
+    const test_certificates expired{set.ca_certificate_pem, set.expired.certificate_pem, set.expired.private_key_pem};
+    const test_certificates wrong{set.ca_certificate_pem, set.wrong_host.certificate_pem,
+                                  set.wrong_host.private_key_pem};
+    loopback_server expired_server({}, tls_options(expired));
+    loopback_server wrong_server({}, tls_options(wrong));
+    rig r({.ca_pem = set.ca_certificate_pem});
+    check_refused(r.transport(), expired_server, "TLS handshake");
+    check_refused(r.transport(), wrong_server, "TLS handshake");
     rig insecure({.insecure_skip_tls_verification = true});
-    check_trusted(insecure.transport(), server);
+    check_trusted(insecure.transport(), expired_server);
+    check_trusted(insecure.transport(), wrong_server);
 }
 
 }  // namespace
