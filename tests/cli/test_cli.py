@@ -36,7 +36,9 @@ API_KEY = "sk_cli_test_5ecr3t_Zq81xQ"
 WRONG_KEY = "sk_wrong_key_Y7Rt2Lm9"
 SECRETS = (API_KEY, WRONG_KEY)
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-STATUS_LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (job|pipeline job) (\d+) (\S+)$")
+PLAIN_LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) ((?:job|workflow job|datamart job) .*)$")
+STATUS_LINE = re.compile(r"^(job|workflow job|datamart job) (\d+) (\S+)$")
+CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 JOB_FIELDS = ["id", "job_definition_id", "job_definition_name", "status", "created_at", "started_at", "finished_at"]
 PIPELINE_FIELDS = ["id", "pipeline_definition_id", "name", "status", "created_at", "started_at", "finished_at",
                    "context_time"]
@@ -179,15 +181,27 @@ def finish(p, already_out="", timeout=30):
                       time.monotonic() - started))
 
 
-def status_lines(run):
-    """The (kind, id, status) of each progress line on stderr; every one must be well-formed."""
+def progress_lines(run):
+    """The text of each plain progress line on stderr (after its timestamp); every line that is not an error or a
+    note must be one, and no control character may appear (stderr is not a terminal here)."""
+    check(not CONTROL.search(run.err), "a control character (carriage return, escape) on stderr", run)
     found = []
     for line in run.err.splitlines():
         if line.startswith("trocco:"):
             continue
-        m = STATUS_LINE.match(line)
+        m = PLAIN_LINE.match(line)
         check(m is not None, f"malformed progress line {line!r}", run)
-        found.append((m.group(2), int(m.group(3)), m.group(4)))
+        found.append(m.group(2))
+    return found
+
+
+def status_lines(run):
+    """The (kind, id, status) of each status-change line on stderr."""
+    found = []
+    for text in progress_lines(run):
+        m = STATUS_LINE.match(text)
+        if m and m.group(3) != "started":  # "job 7 started": the trigger's outcome, not a status
+            found.append((m.group(1), int(m.group(2)), m.group(3)))
     return found
 
 
@@ -218,7 +232,7 @@ def check_job_json(job, run, server=None):
                 eq(instant(job[field]), instant(api[field]), f"{field} as the API has it", run)
 
 
-def check_pipeline_json(job, run):
+def check_workflow_json(job, run):
     eq(list(job.keys()), PIPELINE_FIELDS, "JSON fields of a workflow job", run)
     for field in ("created_at", "started_at", "finished_at"):
         check(job[field] is None or RFC3339_UTC.match(job[field]), f"{field} is not RFC 3339 UTC", run)
@@ -240,21 +254,38 @@ def test_version(ctx):
     check(re.match(r"^trocco \d+\.\d+\.\d+ \(trocco-cpp, .+ transport\)\n$", r.out), "version line", r)
 
 
+COMMANDS = [["job", "run"], ["job", "get"], ["job", "wait"], ["job", "list"], ["workflow", "run"],
+            ["workflow", "get"], ["workflow", "wait"], ["datamart", "run"], ["definitions", "list"]]
+
+
 def test_help_for_every_command(ctx):
-    commands = [[], ["job"], ["pipeline"]] + [[g, c] for g in ("job", "pipeline") for c in ("run", "get", "wait")]
-    for words in commands:
-        for flag in ("--help", "-h"):
-            r = trocco(words + [flag], key=None)
-            eq(r.code, 0, "exit code of --help", r)
-            eq(r.err, "", "stderr of --help", r)
+    r = trocco(["--help"], key=None)
+    eq(r.code, 0, "exit code of --help", r)
+    codes = {int(m.group(1)) for m in re.finditer(r"^  (\d+) +\S", r.out[r.out.index("Exit codes:"):], re.M)}
+    eq(codes, {0, 1, 2, 3, 4, 5, 6, 7, 8, 130}, "exit codes listed in --help", r)
+    check("143 terminated by SIGTERM" in r.out, "143 is documented", r)
+    check("TROCCO_API_KEY" in r.out, "--help tells where the key comes from", r)
+    eq(trocco(["help"], key=None).out, r.out, "trocco help is trocco --help")
+    for words in [["job"], ["workflow"], ["datamart"], ["definitions"]] + COMMANDS:
+        for form in (words + ["--help"], words + ["-h"], ["help"] + words):
+            r = trocco(form, key=None)
+            eq(r.code, 0, "exit code of a help", r)
+            eq(r.err, "", "stderr of a help", r)
             check(r.out.startswith("usage: trocco " + " ".join(words)), "usage line names the command", r)
-            codes = {int(m.group(1)) for m in re.finditer(r"^  (\d+) +\S", r.out[r.out.index("Exit codes:"):], re.M)}
-            eq(codes, {0, 1, 2, 3, 4, 5, 6, 7, 8, 130}, "exit codes listed in --help", r)
-            check("TROCCO_API_KEY" in r.out, "--help tells where the key comes from", r)
+            check("trocco --help" in r.out, "refers to trocco --help for the rest", r)
+            check("Exit codes:" not in r.out, "does not repeat the exit codes", r)
+        if len(words) == 2:
+            check("Example:\n  trocco " + " ".join(words) in r.out, "an example of the command", r)
     r = trocco(["job", "run", "42", "--bogus", "--help"], key=None)
     eq(r.code, 0, "--help wins over a bad option", r)
     check("--var NAME=VALUE" in r.out, "job run --help documents --var", r)
-    check("--var" not in trocco(["pipeline", "run", "--help"], key=None).out, "pipeline run has no --var")
+    check("--var" not in trocco(["workflow", "run", "--help"], key=None).out, "workflow run has no --var")
+    check("wait" in trocco(["help", "datamart", "run"], key=None).out, "datamart run's help says it cannot wait")
+    r = trocco(["help", "pipeline"], key=None)
+    eq(r.code, 2, "no help for an unknown word", r)
+    r = trocco(["-V"], key=None)
+    eq(r.code, 0, "-V", r)
+    check(r.out.startswith("trocco "), "-V prints the version", r)
 
 
 def test_usage_errors_exit_2(ctx):
@@ -275,7 +306,16 @@ def test_usage_errors_exit_2(ctx):
         (["job", "run", "42", "--var", "no-equals-sign"], "NAME=VALUE"),
         (["job", "run", "42", "--var", "=value"], "NAME=VALUE"),
         (["job", "run", "42", "--var"], "needs a value"),
-        (["pipeline", "run", "7", "--var", "$a$=b"], "custom variables for transfer jobs only"),
+        (["workflow", "run", "7", "--var", "$a$=b"], "custom variables for transfer and datamart jobs only"),
+        (["pipeline", "run", "7"], "unknown command"),
+        (["datamart", "run", "5", "--wait"], "not an option"),
+        (["job", "list", "42", "--since", "yesterday"], "--since"),
+        (["job", "list", "42", "--limit", "0"], "--limit"),
+        (["definitions", "list", "pipeline"], "job, workflow or datamart"),
+        (["definitions", "list", "workflow", "--name", "x"], "no name filter"),
+        (["job", "run", "42", "--reconcile"], "only with --wait"),
+        (["job", "run", "42", "--idempotency-key", "k"], "only with --wait"),
+        (["job", "wait", "1", "--progress", "fancy"], "auto, tty, plain or none"),
         (["job", "run", "42", "--context-time", "2026-02-30 00:00:00"], "--context-time"),
         (["job", "run", "42", "--context-time", "2026-05-19T00:00:00"], "--context-time"),
         (["job", "run", "42", "--wait-timeout", "10"], "only with --wait"),
@@ -340,15 +380,15 @@ def test_run_without_wait(ctx):
     eq(r.code, 0, "exit code of an accepted run", r)
     job_id = server.job_ids()[-1]
     eq(r.out, f"{job_id}\n", "stdout is the job id alone", r)
-    eq(status_lines(r), [("job", job_id, "queued")], "the status the trigger answered", r)
+    eq(r.err, "", "a run without --wait shows no progress", r)
     posts = [q for q in server.requests() if q["method"] == "POST"]
     eq(len(posts), 1, "one POST")
     eq(posts[0]["target"], "/api/jobs?job_definition_id=42", "the POST's target")
 
-    r = trocco(["pipeline", "run", "7", "--json"], server)
+    r = trocco(["workflow", "run", "7", "--json"], server)
     eq(r.code, 0, "exit code of an accepted workflow run", r)
     job = single_json(r)
-    check_pipeline_json(job, r)
+    check_workflow_json(job, r)
     eq(job["id"], server.workflow_job_ids()[-1], "the workflow job id", r)
     eq(job["status"], "queued", "status", r)
 
@@ -367,10 +407,13 @@ def test_run_and_wait_human(ctx):
        "one line per status change", r)
     check(all(i == job_id for (_, i, _) in status_lines(r)), "status lines carry the id", r)
 
-    r = trocco(["job", "run", "42", "--wait", "--poll-interval", "0.05", "--quiet"], server)
-    eq(r.code, 0, "exit code with --quiet", r)
-    eq(r.err, "", "--quiet: nothing on stderr", r)
-    eq(len(r.out.splitlines()), 2, "--quiet keeps stdout", r)
+    eq(progress_lines(r)[0], f"job {job_id} started", "the trigger's outcome first", r)
+
+    for quiet in (["--quiet"], ["-q"], ["--progress", "none"]):
+        r = trocco(["job", "run", "42", "--wait", "--poll-interval", "50ms"] + quiet, server)
+        eq(r.code, 0, "exit code with --quiet", r)
+        eq(r.err, "", "--quiet: nothing on stderr", r)
+        eq(len(r.out.splitlines()), 2, "--quiet keeps stdout", r)
 
 
 def test_run_and_wait_json(ctx):
@@ -389,17 +432,17 @@ def test_run_and_wait_json(ctx):
     eq([s for (_, _, s) in status_lines(r)], ["queued", "setting_up", "executing", "succeeded"],
        "progress still on stderr with --json", r)
 
-    r = trocco(["pipeline", "run", "7", "--wait", "--json", "--poll-interval", "0.05",
+    r = trocco(["workflow", "run", "7", "--wait", "--json", "--poll-interval", "0.05",
                 "--context-time", "2026-05-19 00:00:00", "--time-zone", "Etc/UTC"], server)
     eq(r.code, 0, "exit code of a workflow", r)
     job = single_json(r)
-    check_pipeline_json(job, r)
+    check_workflow_json(job, r)
     eq(job["pipeline_definition_id"], 7, "pipeline_definition_id", r)
     eq(job["name"], "fake_pipeline_definition_7", "name", r)
     eq(job["status"], "succeeded", "status", r)
     api = server.get(f"/api/pipeline_jobs/{job['id']}")
     eq(job["context_time"], api["context_time"], "context_time as trocco sent it", r)
-    params = server.call(cmd="pipeline_params", job_id=job["id"])["params"]
+    params = server.call(cmd="workflow_params", job_id=job["id"])["params"]
     eq((params["context_time"], params["time_zone"]), ("2026-05-19 00:00:00", "Etc/UTC"), "workflow run parameters")
 
 
@@ -438,7 +481,8 @@ def test_job_outcomes_exit_codes(ctx):
         job = single_json(r)
         check_job_json(job, r, server)
         eq(job["status"], outcome, "the final job is printed", r)
-        check(f"[job {job['id']}]" in r.err, "the error names the job", r)
+        error_line = [line for line in r.err.splitlines() if line.startswith("trocco: error:")][0]
+        eq(error_line.count(str(job["id"])), 1, "the error line names the job once", r)
 
         r = trocco(["job", "run", str(definition), "--wait", "--poll-interval", "0.05"], server)
         eq(r.code, code, f"exit code without --json ({outcome})", r)
@@ -493,8 +537,8 @@ def test_api_refused_exit_5(ctx):
     eq(r.out, "", "nothing on stdout", r)
     eq(len(server.job_ids()), before, "no job was started")
 
-    for args in (["job", "get", "999999"], ["job", "wait", "999999"], ["pipeline", "get", "999999"],
-                 ["pipeline", "wait", "999999", "--json"]):
+    for args in (["job", "get", "999999"], ["job", "wait", "999999"], ["workflow", "get", "999999"],
+                 ["workflow", "wait", "999999", "--json"]):
         r = trocco(args, server)
         eq(r.code, 5, "exit code of a 404", r)
         check("HTTP 404" in r.err and "Not found" in r.err, "the server's message", r)
@@ -506,7 +550,7 @@ def test_api_refused_exit_5(ctx):
     eq(r.code, 5, "exit code of a 422", r)
     check("ジョブ定義が見つかりません" in r.err, "the server's Japanese message", r)
     server.fault(kind="http_status", method="POST", path_prefix="/api/pipeline_jobs", status=400)
-    r = trocco(["pipeline", "run", "7"], server)
+    r = trocco(["workflow", "run", "7"], server)
     eq(r.code, 5, "exit code of a 400", r)
     server.fault(kind="http_status", method="GET", status=403)
     r = trocco(["job", "get", str(job_id)], server)
@@ -587,7 +631,7 @@ def test_wait_timeout_exit_7(ctx):
     check_job_json(job, r)
     eq((job["id"], job["status"]), (job_id, "queued"), "the last job seen is printed", r)
 
-    r = trocco(["pipeline", "run", "7", "--wait", "--wait-timeout", "0.5", "--json"], server)
+    r = trocco(["workflow", "run", "7", "--wait", "--wait-timeout", "500ms", "--json"], server)
     eq(r.code, 7, "exit code of a workflow's wait timeout", r)
     eq(single_json(r)["id"], server.workflow_job_ids()[-1], "the workflow job id", r)
 
@@ -615,7 +659,7 @@ def test_outcome_unknown_exit_8(ctx):
         eq(sum(1 for q in server.requests() if q["method"] == "POST"), 1, "the trigger was not retried")
     server.clear()
     server.fault(kind="close_after_read", method="POST", path_prefix="/api/pipeline_jobs")
-    r = trocco(["pipeline", "run", "7", "--wait"], server)
+    r = trocco(["workflow", "run", "7", "--wait"], server)
     eq(r.code, 8, "exit code of a workflow trigger with an unknown outcome", r)
     server.clear()
 
@@ -650,9 +694,9 @@ def test_interrupted_exit_130(ctx):
     # SIGTERM during `job wait`.
     r, took, _ = interrupt(ctx, ["job", "wait", job_id, "--poll-interval", "0.3", "--json"], signal.SIGTERM,
                            server, json_mode=True)
-    eq(r.code, 130, "exit code on SIGTERM", r)
+    eq(r.code, 143, "exit code on SIGTERM", r)
     check(took < 1.0, f"exits within a second of SIGTERM (took {took:.3f} s)", r)
-    check(f"job {job_id} keeps running" in r.err, "the message names the job", r)
+    check(f"interrupted by SIGTERM; job {job_id} keeps running" in r.err, "the message names the job", r)
     job = single_json(r)
     eq((job["id"], job["status"]), (int(job_id), "queued"), "--json: the last job seen", r)
 
@@ -667,22 +711,22 @@ def test_interrupted_exit_130(ctx):
     p.send_signal(signal.SIGTERM)
     r = finish(p)
     took = time.monotonic() - sent
-    eq(r.code, 130, "exit code on SIGTERM", r)
+    eq(r.code, 143, "exit code on SIGTERM", r)
     check(took < 1.0, f"exits within a second of SIGTERM (took {took:.3f} s)", r)
 
     # SIGINT while a request is in flight (the server holds every read for 30 s).
     server.fault(kind="delay", method="GET", times=-1, delay_ms=30000)
-    r, took, _ = interrupt(ctx, ["pipeline", "run", "7", "--wait", "--poll-interval", "0.1"], signal.SIGINT,
+    r, took, _ = interrupt(ctx, ["workflow", "run", "7", "--wait", "--poll-interval", "0.1"], signal.SIGINT,
                            server, delay=0.6)
     server.clear()
     eq(r.code, 130, "exit code on SIGINT during a request", r)
     check(took < 1.0, f"exits within a second of SIGINT during a request (took {took:.3f} s)", r)
-    check("pipeline job" in r.err and "keeps running" in r.err, "the message names the workflow job", r)
+    check("workflow job" in r.err and "keeps running" in r.err, "the message names the workflow job", r)
 
 
 # ---- slow: the retry policy's backoff really runs ---------------------------------------------------------------
 
-def test_pipeline_outcomes_exit_codes(ctx):
+def test_workflow_outcomes_exit_codes(ctx):
     """A workflow's `error` is final only after two confirming polls 10 s apart: each case takes 20 s or more, so
     they run in parallel, in the slow group."""
     server = ctx["fast"]
@@ -691,24 +735,26 @@ def test_pipeline_outcomes_exit_codes(ctx):
 
     def one(definition, outcome, code):
         try:
-            r = trocco(["pipeline", "run", str(definition), "--wait", "--json", "--poll-interval", "0.05"], server)
+            r = trocco(["workflow", "run", str(definition), "--wait", "--json", "--poll-interval", "0.05"], server)
             eq(r.code, code, f"exit code of a workflow that ended {outcome}", r)
             job = single_json(r)
-            check_pipeline_json(job, r)
+            check_workflow_json(job, r)
             eq(job["status"], "succeeded" if outcome == "error_then_retry" else outcome, "final workflow status", r)
             if outcome == "error_then_retry":
                 statuses = [s for (_, _, s) in status_lines(r)]
                 check("error" in statuses, "the transient error was seen and waited through", r)
-            r = trocco(["pipeline", "wait", str(job["id"]), "--poll-interval", "0.05"], server)
-            eq(r.code, code, f"pipeline wait on a workflow that ended {outcome}", r)
-            r = trocco(["pipeline", "get", str(job["id"])], server)
-            eq(r.code, 0, "pipeline get", r)
-            check(r.out.startswith(f"pipeline job {job['id']} "), "pipeline get's summary", r)
+            if outcome == "error":
+                check("confirming that it is final" in r.err, "the error confirmation is said", r)
+            r = trocco(["workflow", "wait", str(job["id"]), "--poll-interval", "0.05"], server)
+            eq(r.code, code, f"workflow wait on a workflow that ended {outcome}", r)
+            r = trocco(["workflow", "get", str(job["id"])], server)
+            eq(r.code, 0, "workflow get", r)
+            check(r.out.startswith(f"workflow job {job['id']} "), "workflow get's summary", r)
         except Exception as e:
             failures.append(f"{outcome}: {e}")
 
     for definition, outcome, _ in cases:
-        server.call(cmd="pipeline_outcome", definition_id=definition, outcome=outcome)
+        server.call(cmd="workflow_outcome", definition_id=definition, outcome=outcome)
     threads = [threading.Thread(target=one, args=case) for case in cases]
     for t in threads:
         t.start()
@@ -765,7 +811,7 @@ GROUPS = {
              test_job_outcomes_exit_codes, test_get_and_wait, test_api_refused_exit_5, test_request_timeout,
              test_https_with_ca_file, test_unavailable_exit_6_fast,
              test_wait_timeout_exit_7, test_outcome_unknown_exit_8, test_interrupted_exit_130],
-    "slow": [test_unavailable_exit_6_slow, test_pipeline_outcomes_exit_codes],
+    "slow": [test_unavailable_exit_6_slow, test_workflow_outcomes_exit_codes],
 }
 
 

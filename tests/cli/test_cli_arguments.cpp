@@ -8,14 +8,17 @@
 
 #include "../catch.hpp"
 
-#include "arguments.hpp"
+#include "credentials.hpp"
+#include "help.hpp"
+#include "parser.hpp"
 #include "run.hpp"
 
 using namespace std::chrono_literals;
-using trocco::cli::action;
+using trocco::job_kind;
+using trocco::cli::command_id;
 using trocco::cli::command_line;
 using trocco::cli::parse_arguments;
-using trocco::cli::resource;
+using trocco::cli::verb;
 
 namespace {
 
@@ -38,25 +41,26 @@ bool contains(std::string_view text, std::string_view part) { return text.find(p
 
 }  // namespace
 
-TEST_CASE("the six commands parse, with the id") {
+TEST_CASE("the commands parse, with the id") {
     auto cmd = parsed({"job", "run", "42"});
-    CHECK(cmd.what == resource::job);
-    CHECK(cmd.verb == action::run);
+    CHECK(cmd.kind() == job_kind::transfer);
+    CHECK(cmd.what() == verb::run);
     CHECK(cmd.id == 42);
     CHECK_FALSE(cmd.wait);
     CHECK_FALSE(cmd.waits());
 
     cmd = parsed({"job", "get", "100001"});
-    CHECK((cmd.verb == action::get && cmd.id == 100001));
+    CHECK((cmd.what() == verb::get && cmd.id == 100001));
     cmd = parsed({"job", "wait", "9223372036854775807"});
-    CHECK((cmd.verb == action::wait && cmd.id == 9223372036854775807));
+    CHECK((cmd.what() == verb::wait && cmd.id == 9223372036854775807));
     CHECK(cmd.waits());
-    cmd = parsed({"pipeline", "run", "7", "--wait"});
-    CHECK((cmd.what == resource::pipeline && cmd.verb == action::run && cmd.wait && cmd.waits()));
-    cmd = parsed({"pipeline", "get", "200001"});
-    CHECK((cmd.what == resource::pipeline && cmd.verb == action::get));
-    cmd = parsed({"pipeline", "wait", "200001"});
-    CHECK((cmd.what == resource::pipeline && cmd.verb == action::wait));
+    cmd = parsed({"workflow", "run", "7", "--wait"});
+    CHECK((cmd.kind() == job_kind::workflow && cmd.what() == verb::run && cmd.wait && cmd.waits()));
+    cmd = parsed({"workflow", "get", "200001"});
+    CHECK((cmd.kind() == job_kind::workflow && cmd.what() == verb::get));
+    cmd = parsed({"workflow", "wait", "200001"});
+    CHECK((cmd.kind() == job_kind::workflow && cmd.what() == verb::wait));
+    CHECK(std::holds_alternative<trocco::cli::usage_error>(parse({"pipeline", "run", "7"})));
 }
 
 TEST_CASE("global options go before or after the command, as --name value or --name=value") {
@@ -64,7 +68,7 @@ TEST_CASE("global options go before or after the command, as --name value or --n
                            "--request-timeout=2.5", "--ca-file", "/etc/ca.pem", "--api-key-file=/run/key"});
     CHECK(a.base_url == "http://127.0.0.1:8080");
     CHECK(a.json);
-    CHECK(a.quiet);
+    CHECK(a.progress == trocco::cli::progress_mode::none);
     CHECK(a.request_timeout == std::chrono::milliseconds{2500});
     CHECK(a.ca_file == "/etc/ca.pem");
     CHECK(a.api_key_file == "/run/key");
@@ -112,7 +116,7 @@ TEST_CASE("--var splits at the first '=' and keeps names and values exactly") {
         CHECK(contains(refused({"job", "run", "42", "--var", "$a$=\xff"}).message, "UTF-8"));
     }
     SECTION("workflows take no custom variables") {
-        CHECK(contains(refused({"pipeline", "run", "7", "--var", "a=b"}).message, "transfer jobs only"));
+        CHECK(contains(refused({"workflow", "run", "7", "--var", "a=b"}).message, "transfer and datamart jobs only"));
     }
 }
 
@@ -130,30 +134,46 @@ TEST_CASE("ids") {
     CHECK_FALSE(parse_id("9223372036854775808").has_value());
     CHECK(contains(refused({"job", "get", "abc"}).message, "<job_id> must be a positive integer"));
     CHECK(contains(refused({"job", "run", "-4"}).message, "<job_definition_id> must be a positive integer"));
-    CHECK(contains(refused({"pipeline", "wait", "0"}).message, "<pipeline_job_id>"));
+    CHECK(contains(refused({"workflow", "wait", "0"}).message, "<workflow_job_id>"));
 }
 
-TEST_CASE("durations are seconds, fractions allowed, rounded to the millisecond, > 0") {
-    using trocco::cli::parse_seconds;
-    CHECK(parse_seconds("30") == std::chrono::milliseconds{30000});
-    CHECK(parse_seconds("0.5") == std::chrono::milliseconds{500});
-    CHECK(parse_seconds("1.2345") == std::chrono::milliseconds{1235});
-    CHECK(parse_seconds("1.2344") == std::chrono::milliseconds{1234});
-    CHECK(parse_seconds("0.0005") == std::chrono::milliseconds{1});
-    CHECK(parse_seconds("999999999") == std::chrono::milliseconds{999999999000});
-    CHECK_FALSE(parse_seconds("0").has_value());
-    CHECK_FALSE(parse_seconds("0.0004").has_value());
-    CHECK_FALSE(parse_seconds("1000000000").has_value());
-    CHECK_FALSE(parse_seconds("").has_value());
-    CHECK_FALSE(parse_seconds(".5").has_value());
-    CHECK_FALSE(parse_seconds("5.").has_value());
-    CHECK_FALSE(parse_seconds("1e3").has_value());
-    CHECK_FALSE(parse_seconds("-1").has_value());
-    CHECK_FALSE(parse_seconds("+1").has_value());
-    CHECK_FALSE(parse_seconds("1s").has_value());
-    CHECK_FALSE(parse_seconds("1.2.3").has_value());
+TEST_CASE("durations: seconds, or numbers with units ms, s, m, h; fractions rounded to the millisecond; > 0") {
+    using trocco::cli::parse_duration;
+    using ms = std::chrono::milliseconds;
+    CHECK(parse_duration("30") == ms{30000});
+    CHECK(parse_duration("90") == ms{90000});
+    CHECK(parse_duration("90s") == ms{90000});
+    CHECK(parse_duration("15m") == ms{900000});
+    CHECK(parse_duration("2h") == ms{7200000});
+    CHECK(parse_duration("1h30m") == ms{5400000});
+    CHECK(parse_duration("1m30s") == ms{90000});
+    CHECK(parse_duration("250ms") == ms{250});
+    CHECK(parse_duration("1.5m") == ms{90000});
+    CHECK(parse_duration("0.5") == ms{500});
+    CHECK(parse_duration("1.2345") == ms{1235});
+    CHECK(parse_duration("1.2344") == ms{1234});
+    CHECK(parse_duration("0.0005") == ms{1});
+    CHECK(parse_duration("999999999") == ms{999999999000});
+    CHECK_FALSE(parse_duration("0").has_value());
+    CHECK_FALSE(parse_duration("0s").has_value());
+    CHECK_FALSE(parse_duration("0.0004").has_value());
+    CHECK_FALSE(parse_duration("1000000000").has_value());
+    CHECK_FALSE(parse_duration("300000h").has_value());
+    CHECK_FALSE(parse_duration("").has_value());
+    CHECK_FALSE(parse_duration(".5").has_value());
+    CHECK_FALSE(parse_duration("5.").has_value());
+    CHECK_FALSE(parse_duration("1e3").has_value());
+    CHECK_FALSE(parse_duration("-1").has_value());
+    CHECK_FALSE(parse_duration("+1").has_value());
+    CHECK_FALSE(parse_duration("1d").has_value());
+    CHECK_FALSE(parse_duration("s").has_value());
+    CHECK_FALSE(parse_duration("1.2.3").has_value());
+    CHECK_FALSE(parse_duration("90 s").has_value());
+    CHECK_FALSE(parse_duration("1h 30m").has_value());
+    CHECK(parsed({"job", "wait", "1", "--wait-timeout", "2h"}).wait_timeout == ms{7200000});
+    CHECK(parsed({"job", "wait", "1", "--poll-interval=15m"}).poll_interval == ms{900000});
     CHECK(contains(refused({"job", "wait", "1", "--wait-timeout", "0"}).message, "greater than 0"));
-    CHECK(contains(refused({"job", "wait", "1", "--poll-interval", "fast"}).message, "greater than 0"));
+    CHECK(contains(refused({"job", "wait", "1", "--poll-interval", "fast"}).message, "90s, 15m, 2h"));
     CHECK(contains(refused({"job", "get", "1", "--request-timeout", "-1"}).message, "greater than 0"));
 }
 
@@ -163,8 +183,8 @@ TEST_CASE("options apply only where they mean something") {
     CHECK(contains(refused({"job", "get", "1", "--wait"}).message, "not an option of 'trocco job get'"));
     CHECK(contains(refused({"job", "wait", "1", "--wait"}).message, "not an option"));
     CHECK(contains(refused({"job", "get", "1", "--poll-interval", "1"}).message, "not an option"));
-    CHECK(contains(refused({"pipeline", "wait", "1", "--context-time", "2026-05-19 00:00:00"}).message,
-                   "not an option of 'trocco pipeline wait'"));
+    CHECK(contains(refused({"workflow", "wait", "1", "--context-time", "2026-05-19 00:00:00"}).message,
+                   "not an option of 'trocco workflow wait'"));
     CHECK(parsed({"job", "wait", "1", "--poll-interval", "1", "--wait-timeout", "2"}).wait_timeout ==
           std::chrono::milliseconds{2000});
 }
@@ -174,14 +194,14 @@ TEST_CASE("context time and time zone are checked") {
     CHECK(contains(refused({"job", "run", "1", "--context-time", "2026-05-19T00:00:00"}).message, "--context-time"));
     CHECK(contains(refused({"job", "run", "1", "--context-time", "2026-05-19"}).message, "--context-time"));
     CHECK(contains(refused({"job", "run", "1", "--time-zone", ""}).message, "--time-zone"));
-    CHECK(parsed({"pipeline", "run", "1", "--context-time=2026-05-19 23:59:59"}).context_time ==
+    CHECK(parsed({"workflow", "run", "1", "--context-time=2026-05-19 23:59:59"}).context_time ==
           "2026-05-19 23:59:59");
 }
 
 TEST_CASE("malformed command lines") {
     CHECK(contains(refused({}).message, "missing command"));
     CHECK(contains(refused({"jobs", "get", "1"}).message, "unknown command 'jobs'"));
-    CHECK(contains(refused({"job"}).message, "needs a command: run, get or wait"));
+    CHECK(contains(refused({"job"}).message, "needs a command: run, get, wait or list"));
     CHECK(contains(refused({"job", "start", "1"}).message, "unknown command 'trocco job start'"));
     CHECK(contains(refused({"job", "get"}).message, "needs <job_id>"));
     CHECK(contains(refused({"job", "get", "1", "--frobnicate"}).message, "unknown option --frobnicate"));
@@ -189,8 +209,8 @@ TEST_CASE("malformed command lines") {
     CHECK(contains(refused({"job", "get", "1", "--json=yes"}).message, "takes no value"));
     CHECK(contains(refused({"job", "get", "1", "--base-url"}).message, "--base-url needs a value"));
     CHECK(contains(refused({"job", "get", "1", "--base-url="}).message, "must not be empty"));
-    CHECK(refused({"job", "get", "1", "--bad"}).help_command == "trocco job get --help");
-    CHECK(refused({"pipeline"}).help_command == "trocco pipeline --help");
+    CHECK(refused({"job", "get", "1", "--bad"}).help_command == "trocco help job get");
+    CHECK(refused({"workflow"}).help_command == "trocco help workflow");
     CHECK(refused({"what"}).help_command == "trocco --help");
     SECTION("-- ends the options") {
         CHECK(parsed({"job", "get", "--json", "--", "5"}).id == 5);
@@ -218,41 +238,133 @@ TEST_CASE("the API key is never taken as an argument, and never repeated in a me
     CHECK(contains(e.message, "--api-key-file"));
 }
 
-TEST_CASE("--help and --version") {
+TEST_CASE("--help, trocco help <command>, and --version") {
     using trocco::cli::help_request;
     const auto help_of = [](std::vector<std::string_view> args) {
         auto outcome = parse_arguments(args);
         REQUIRE(std::holds_alternative<help_request>(outcome));
         return std::get<help_request>(outcome).text;
     };
-    CHECK(help_of({"--help"}).starts_with("usage: trocco [global options]"));
-    CHECK(help_of({"job", "-h"}).starts_with("usage: trocco job <run|get|wait>"));
-    CHECK(help_of({"pipeline", "--help"}).starts_with("usage: trocco pipeline <run|get|wait>"));
+    const std::string main = help_of({"--help"});
+    CHECK(main.starts_with("usage: trocco [global options]"));
+    CHECK(help_of({"-h"}) == main);
+    CHECK(help_of({"help"}) == main);
+    CHECK(contains(main, std::string(trocco::cli::exit_code_help)));
+    CHECK(contains(main, "143"));
+    for (const auto* command : {"job run", "job get", "job wait", "job list", "workflow run", "workflow get",
+                                "workflow wait", "datamart run", "definitions list"}) {
+        INFO(command);
+        CHECK(contains(main, command));
+    }
+    for (const auto* option : {"--base-url", "--api-key-file", "--json", "--quiet, -q", "--progress MODE",
+                               "--ca-file", "--request-timeout", "--version, -V"}) {
+        INFO(option);
+        CHECK(contains(main, option));
+    }
+    CHECK(contains(main, "replaces"));  // --ca-file replaces the system trust store
+
+    CHECK(help_of({"job", "-h"}).starts_with("usage: trocco job <command>"));
+    CHECK(help_of({"help", "workflow"}).starts_with("usage: trocco workflow <command>"));
     CHECK(help_of({"job", "run", "--help"}).starts_with("usage: trocco job run <job_definition_id>"));
+    CHECK(help_of({"help", "job", "run"}) == help_of({"job", "run", "--help"}));
     CHECK(help_of({"--help", "job", "get"}).starts_with("usage: trocco job get <job_id>"));
-    CHECK(help_of({"job", "wait", "--help"}).starts_with("usage: trocco job wait <job_id>"));
-    CHECK(help_of({"pipeline", "run", "--help"}).starts_with("usage: trocco pipeline run <pipeline_definition_id>"));
-    CHECK(help_of({"pipeline", "get", "--help"}).starts_with("usage: trocco pipeline get <pipeline_job_id>"));
-    CHECK(help_of({"pipeline", "wait", "--help"}).starts_with("usage: trocco pipeline wait <pipeline_job_id>"));
+    CHECK(help_of({"workflow", "run", "--help"}).starts_with("usage: trocco workflow run <workflow_definition_id>"));
     CHECK(help_of({"job", "run", "1", "--var", "bad", "--help"}).starts_with("usage: trocco job run"));
     CHECK(contains(help_of({"job", "run", "--help"}), "--var NAME=VALUE"));
-    CHECK_FALSE(contains(help_of({"pipeline", "run", "--help"}), "--var"));
-    for (const auto* words : {"", "job", "pipeline", "job run", "job get", "job wait", "pipeline run", "pipeline get",
-                              "pipeline wait"}) {
-        std::vector<std::string_view> args;
-        std::string_view rest = words;
-        while (!rest.empty()) {
-            const auto space = rest.find(' ');
-            args.push_back(rest.substr(0, space));
-            rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
-        }
-        args.push_back("--help");
-        const std::string text = help_of(args);
-        CHECK(contains(text, std::string(trocco::cli::exit_code_help)));
-        CHECK(contains(text, "--json"));
+    CHECK(contains(help_of({"job", "run", "--help"}), "--idempotency-key KEY"));
+    CHECK(contains(help_of({"job", "run", "--help"}), "--reconcile"));
+    CHECK_FALSE(contains(help_of({"workflow", "run", "--help"}), "--var"));
+    CHECK_FALSE(contains(help_of({"workflow", "run", "--help"}), "--reconcile"));
+    CHECK(contains(help_of({"datamart", "run", "--help"}), "cannot\nwait"));
+    CHECK(contains(help_of({"datamart", "run", "--help"}), "--memo TEXT"));
+    CHECK(contains(help_of({"help", "job", "list"}), "--since"));
+    CHECK(contains(help_of({"help", "definitions", "list"}), "--name TEXT"));
+    for (const auto& c : trocco::cli::command_table) {
+        const std::string text = trocco::cli::command_help(c);
+        INFO(text);
+        CHECK(contains(text, "Example:\n  trocco " + std::string(c.group) + " " + std::string(c.word)));
+        CHECK(contains(text, "trocco --help"));
+        CHECK_FALSE(contains(text, "Exit codes:"));      // not repeated: trocco --help has them
+        CHECK_FALSE(contains(text, "--base-url URL"));  // nor the global options
     }
+    CHECK(contains(std::get<trocco::cli::usage_error>(parse({"help", "nothing"})).message, "no help for 'nothing'"));
+    CHECK(contains(std::get<trocco::cli::usage_error>(parse({"help", "job", "start"})).message, "run, get, wait or list"));
     CHECK(std::holds_alternative<trocco::cli::version_request>(parse({"--version"})));
+    CHECK(std::holds_alternative<trocco::cli::version_request>(parse({"-V"})));
     CHECK(std::holds_alternative<trocco::cli::version_request>(parse({"job", "get", "1", "--version"})));
+}
+
+TEST_CASE("the option table drives the help: every option is listed where it applies") {
+    for (const auto& c : trocco::cli::command_table) {
+        const std::string text = trocco::cli::command_help(c);
+        for (const auto& o : trocco::cli::option_table) {
+            if (o.global || !trocco::cli::contains(o.where, c.id)) continue;
+            INFO(std::string(c.group) + " " + std::string(c.word) + " " + std::string(o.name));
+            CHECK(contains(text, "  " + std::string(o.name)));
+        }
+    }
+}
+
+TEST_CASE("the new commands: datamart run, job list, definitions list") {
+    auto d = parsed({"datamart", "run", "5", "--var", "$a$=1", "--memo", "m", "--time-zone", "Etc/UTC"});
+    CHECK(d.command == command_id::datamart_run);
+    CHECK(d.kind() == job_kind::datamart);
+    CHECK(d.memo == "m");
+    CHECK_FALSE(d.waits());
+    CHECK(contains(refused({"datamart", "run", "5", "--wait"}).message, "not an option of 'trocco datamart run'"));
+    CHECK(contains(refused({"datamart", "run", "5", "--memo", "a\x1b[2J"}).message, "--memo"));
+
+    auto l = parsed({"job", "list", "42", "--since", "2026-05-01 00:00:00", "--until=2026-05-31 23:59:59",
+                     "--time-zone", "Etc/UTC", "--limit", "20", "--json"});
+    CHECK(l.command == command_id::job_list);
+    CHECK(l.id == 42);
+    CHECK(l.since == "2026-05-01 00:00:00");
+    CHECK(l.until == "2026-05-31 23:59:59");
+    CHECK(l.limit == 20);
+    const auto q = trocco::cli::make_history_query(l);
+    CHECK(q.start_time == "2026-05-01 00:00:00");
+    CHECK(q.end_time == "2026-05-31 23:59:59");
+    CHECK(q.time_zone == "Etc/UTC");
+    CHECK(q.page_size == 20);
+    CHECK(trocco::cli::make_history_query(parsed({"job", "list", "42"})).page_size == 100);
+    CHECK(contains(refused({"job", "list", "42", "--since", "yesterday"}).message, "--since"));
+    CHECK(contains(refused({"job", "list", "42", "--limit", "0"}).message, "--limit"));
+
+    for (const auto* kind : {"job", "workflow", "datamart"}) {
+        auto def = parsed({"definitions", "list", kind});
+        CHECK(def.command == command_id::definitions_list);
+    }
+    CHECK(parsed({"definitions", "list", "workflow"}).kind() == job_kind::workflow);
+    CHECK(parsed({"definitions", "list", "datamart", "--name", "daily"}).name == "daily");
+    CHECK(contains(refused({"definitions", "list", "pipeline"}).message, "job, workflow or datamart"));
+    CHECK(contains(refused({"definitions", "list", "workflow", "--name", "x"}).message, "no name filter"));
+    CHECK(trocco::cli::make_definition_query(parsed({"definitions", "list", "job", "--limit", "500"})).page_size == 100);
+}
+
+TEST_CASE("--reconcile, --idempotency-key and --state-dir") {
+    auto r = parsed({"job", "run", "42", "--wait", "--reconcile", "--idempotency-key", "nightly-1", "--state-dir",
+                     "/tmp/s"});
+    CHECK(r.reconcile);
+    CHECK(r.idempotency_key == "nightly-1");
+    CHECK(r.state_dir == "/tmp/s");
+    const auto options = trocco::cli::make_wait_options(r, {});
+    CHECK(options.reconcile);
+    CHECK(options.idempotency_key == "nightly-1");
+    CHECK(parsed({"workflow", "run", "7", "--wait", "--idempotency-key", "k"}).idempotency_key == "k");
+    CHECK(contains(refused({"job", "run", "42", "--reconcile"}).message, "only with --wait"));
+    CHECK(contains(refused({"job", "run", "42", "--idempotency-key", "k"}).message, "only with --wait"));
+    CHECK(contains(refused({"workflow", "run", "7", "--wait", "--reconcile"}).message, "not an option"));
+    CHECK(contains(refused({"job", "get", "1", "--idempotency-key", "k"}).message, "not an option"));
+}
+
+TEST_CASE("--progress and -q") {
+    using trocco::cli::progress_mode;
+    CHECK(parsed({"job", "wait", "1"}).progress == progress_mode::automatic);
+    CHECK(parsed({"job", "wait", "1", "--progress", "tty"}).progress == progress_mode::tty);
+    CHECK(parsed({"job", "wait", "1", "--progress=plain"}).progress == progress_mode::plain);
+    CHECK(parsed({"job", "wait", "1", "--progress", "none"}).progress == progress_mode::none);
+    CHECK(parsed({"-q", "job", "wait", "1"}).progress == progress_mode::none);
+    CHECK(contains(refused({"job", "wait", "1", "--progress", "fancy"}).message, "auto, tty, plain or none"));
 }
 
 TEST_CASE("the API key: from --api-key-file, else TROCCO_API_KEY; trailing whitespace trimmed") {
@@ -305,7 +417,7 @@ TEST_CASE("wait options: --poll-interval fixes the schedule, else the library's 
 
     std::stop_source stop;
     const auto tuned = trocco::cli::make_wait_options(
-        parsed({"pipeline", "wait", "1", "--poll-interval", "2.5", "--wait-timeout", "60"}), stop.get_token());
+        parsed({"workflow", "wait", "1", "--poll-interval", "2.5", "--wait-timeout", "60"}), stop.get_token());
     CHECK(tuned.poll.first_delay == std::chrono::milliseconds{2500});
     CHECK(tuned.poll.max_delay == std::chrono::milliseconds{2500});
     CHECK(tuned.poll.growth == 1.0);
@@ -319,19 +431,26 @@ TEST_CASE("wait options: --poll-interval fixes the schedule, else the library's 
 }
 
 TEST_CASE("run requests carry the command line's values") {
-    const auto job = trocco::cli::make_run_job_request(parsed(
+    const auto job = trocco::cli::make_run_request<trocco::job>(parsed(
         {"job", "run", "42", "--context-time", "2026-05-19 00:00:00", "--time-zone", "Etc/UTC", "--var", "$a$=1=2"}));
     CHECK(job.job_definition_id == 42);
     CHECK(job.context_time == "2026-05-19 00:00:00");
     CHECK(job.time_zone == "Etc/UTC");
     REQUIRE(job.custom_variables.size() == 1);
     CHECK(job.custom_variables[0] == trocco::custom_variable{"$a$", "1=2"});
-    const auto bare = trocco::cli::make_run_job_request(parsed({"job", "run", "42"}));
+    const auto bare = trocco::cli::make_run_request<trocco::job>(parsed({"job", "run", "42"}));
     CHECK_FALSE(bare.context_time.has_value());
     CHECK_FALSE(bare.time_zone.has_value());
     CHECK(bare.custom_variables.empty());
-    const auto pipeline = trocco::cli::make_run_workflow_request(parsed({"pipeline", "run", "7", "--time-zone", "UTC"}));
-    CHECK(pipeline.workflow_definition_id == 7);
-    CHECK(pipeline.time_zone == "UTC");
-    CHECK_FALSE(pipeline.context_time.has_value());
+    const auto workflow = trocco::cli::make_run_request<trocco::workflow_job>(parsed({"workflow", "run", "7", "--time-zone", "UTC"}));
+    CHECK(workflow.workflow_definition_id == 7);
+    CHECK(workflow.time_zone == "UTC");
+    CHECK_FALSE(workflow.context_time.has_value());
+    const auto datamart = trocco::cli::make_run_request<trocco::datamart_job>(parsed(
+        {"datamart", "run", "5", "--memo", "backfill", "--var", "$d$=1", "--context-time", "2026-05-19 00:00:00"}));
+    CHECK(datamart.datamart_definition_id == 5);
+    CHECK(datamart.memo == "backfill");
+    REQUIRE(datamart.custom_variables.size() == 1);
+    CHECK(datamart.custom_variables[0] == trocco::custom_variable{"$d$", "1"});
+    CHECK(datamart.context_time == "2026-05-19 00:00:00");
 }

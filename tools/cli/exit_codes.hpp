@@ -1,5 +1,5 @@
 // tools/cli/exit_codes.hpp - the exit codes of the `trocco` command-line tool, and how an error maps to one.
-// Pure: no I/O. Scripts depend on these numbers; they are listed in every --help and in the README.
+// Pure: no I/O. Scripts depend on these numbers; they are listed in `trocco --help` and docs/cli.md.
 #pragma once
 
 #include <string_view>
@@ -20,10 +20,12 @@ enum exit_code : int {
     exit_unavailable = 6,       // transport failure or server error (5xx, 429) still failing after retries
     exit_wait_timeout = 7,      // --wait-timeout passed; the job may still be running
     exit_outcome_unknown = 8,   // the trigger may or may not have started a job: do not blindly rerun
-    exit_interrupted = 130,     // SIGINT or SIGTERM; the job keeps running on trocco
+    exit_interrupted = 130,     // SIGINT (128 + 2); the job keeps running on trocco
+    exit_terminated = 143,      // SIGTERM (128 + 15); the job keeps running on trocco
 };
 
-/// The exit code for a failed command.
+/// The exit code for a failed command. A stop (errc::canceled) is exit_interrupted; main() makes it
+/// exit_terminated when the stop came from SIGTERM (exit_code_for_signal).
 inline int exit_code_for(const trocco::error& e) noexcept {
     switch (e.kind()) {
         case errc::job_failed: return exit_job_error;
@@ -49,18 +51,26 @@ inline int exit_code_for(const trocco::error& e) noexcept {
     return exit_job_error;
 }
 
-/// The exit-code table printed by every --help.
+/// The exit code of a command stopped by `signal_number` (SIGTERM: 143, else 130), as shells report a process
+/// killed by the signal.
+inline int exit_code_for_signal(int signal_number) noexcept {
+    return signal_number == 15 ? exit_terminated : exit_interrupted;
+}
+
+/// The exit-code table printed by `trocco --help`.
 inline constexpr std::string_view exit_code_help =
     "Exit codes:\n"
     "  0    succeeded (without --wait: the run was accepted; get: the job was read, whatever its status)\n"
     "  1    the job ended in error\n"
-    "  2    usage error or invalid argument (nothing was sent)\n"
+    "  2    usage error, invalid argument, or the --state-dir record cannot be used (nothing was sent)\n"
     "  3    the job was canceled\n"
     "  4    the job was skipped\n"
     "  5    the API refused the request (HTTP 400, 401, 403, 404, 422)\n"
     "  6    trocco unreachable, or a server error that persisted after retries\n"
     "  7    wait timeout: the job may still be running on trocco (its id is printed)\n"
     "  8    outcome unknown: the run may or may not have started a job; check trocco, do not blindly rerun\n"
-    "  130  interrupted by SIGINT/SIGTERM: the wait stopped, the job keeps running on trocco (its id is printed)\n";
+    "  130  interrupted by SIGINT (Ctrl-C), 143 terminated by SIGTERM: the command stopped; a job already\n"
+    "       started keeps running on trocco (its id is printed), else it says \"not started\" or \"may have\n"
+    "       started\" (the run may have reached trocco: look before running it again)\n";
 
 }  // namespace trocco::cli

@@ -1,5 +1,5 @@
-// tools/cli/main.cpp - the `trocco` command-line tool: start, wait for and inspect trocco transfer jobs and
-// workflows from shells, cron and CI. See `trocco --help`, and tools/cli/README-section.md.
+// tools/cli/main.cpp - the `trocco` command-line tool: start, wait for and inspect trocco transfer jobs, workflows
+// and datamart jobs from shells, cron and CI. See `trocco --help`, and docs/cli.md.
 //
 // One source for both transports: built with -DTROCCO_CLI_USE_CURL=1 it runs on trocco::curl::transport and
 // trocco::sync_wait (the transport's worker thread makes progress while main() waits); with 0, on
@@ -18,7 +18,12 @@
 #include <variant>
 #include <vector>
 
+#include <memory>
+
+#include <unistd.h>
+
 #include <trocco/client.hpp>
+#include <trocco/file_idempotency_store.hpp>
 #include <trocco/version.hpp>
 
 #ifndef TROCCO_CLI_USE_CURL
@@ -34,9 +39,12 @@
 #include <trocco/asio/transport.hpp>
 #endif
 
-#include "arguments.hpp"
+#include "credentials.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "parser.hpp"
+#include "progress.hpp"
+#include "progress_printer.hpp"
 #include "run.hpp"
 #include "signals.hpp"
 
@@ -67,21 +75,22 @@ std::chrono::milliseconds at_most(std::chrono::milliseconds fallback, const std:
 
 #if TROCCO_CLI_USE_CURL
 
-command_outcome run_command(const command_line& cmd, trocco::client_options client_options, progress_printer* progress,
-                            std::stop_token stop) {
+command_outcome run_command(const command_line& cmd, trocco::client_options client_options, run_context ctx) {
     trocco::curl::transport_options options;
     if (cmd.request_timeout) options.request_timeout = *cmd.request_timeout;
     options.connect_timeout = at_most(options.connect_timeout, cmd.request_timeout);
     if (cmd.ca_file) options.ca_file = *cmd.ca_file;
     trocco::curl::transport transport{std::move(options)};
+    trocco::client_options planning_options = client_options;
+    planning_options.retry = planning_retry();
     trocco::client client{transport, std::move(client_options)};
-    return trocco::sync_wait(execute(&client, cmd, progress, std::move(stop)));
+    trocco::client planner{transport, std::move(planning_options)};
+    return trocco::sync_wait(execute(&client, &planner, cmd, std::move(ctx)));
 }
 
 #else
 
-command_outcome run_command(const command_line& cmd, trocco::client_options client_options, progress_printer* progress,
-                            std::stop_token stop) {
+command_outcome run_command(const command_line& cmd, trocco::client_options client_options, run_context ctx) {
     boost::asio::io_context io{1};
     trocco::asio::transport_options options;
     if (cmd.request_timeout) {
@@ -92,11 +101,14 @@ command_outcome run_command(const command_line& cmd, trocco::client_options clie
     options.tls_handshake_timeout = at_most(options.tls_handshake_timeout, cmd.request_timeout);
     if (cmd.ca_file) options.ca_file = *cmd.ca_file;
     trocco::asio::transport transport{io.get_executor(), std::move(options)};
+    trocco::client_options planning_options = client_options;
+    planning_options.retry = planning_retry();
     trocco::client client{transport, std::move(client_options)};
+    trocco::client planner{transport, std::move(planning_options)};
 
     std::optional<command_outcome> outcome;
     std::exception_ptr failure;
-    trocco::asio::async_run(io.get_executor(), execute(&client, cmd, progress, std::move(stop)),
+    trocco::asio::async_run(io.get_executor(), execute(&client, &planner, cmd, std::move(ctx)),
                             [&](std::exception_ptr e, command_outcome o) {
                                 failure = e;
                                 outcome = std::move(o);
@@ -139,14 +151,31 @@ int run(int argc, char** argv) {
     client_options.api_key = std::move(std::get<std::string>(key));
     client_options.base_url = choose_base_url(cmd, std::getenv(std::string(base_url_variable).c_str()));
 
+    // The state directory: idempotency records and the run-time cache of history-informed polling.
+    run_context ctx;
+    ctx.state_dir = cmd.state_dir ? *cmd.state_dir : trocco::default_state_directory();
+    if (cmd.idempotency_key) {
+        if (ctx.state_dir.empty()) {
+            return usage_failure({"--idempotency-key needs a state directory: pass --state-dir DIR (neither "
+                                  "XDG_STATE_HOME nor HOME is set)",
+                                  "trocco help " + std::string(cmd.info().group) + " run"});
+        }
+        client_options.idempotency_store = std::make_shared<trocco::file_idempotency_store>(ctx.state_dir);
+    }
+
 #if TROCCO_CLI_USE_CURL
     trocco::curl::global_init_guard curl_init;  // before any thread starts
 #endif
     std::stop_source stop;
     signal_watcher signals{stop};
-    progress_printer progress{cmd, stdout, stderr};
-    const command_outcome outcome = run_command(cmd, std::move(client_options), &progress, stop.get_token());
-    const final_report report = make_final_report(cmd, outcome);
+    const char* term = std::getenv("TERM");
+    const progress_style style = resolve_progress(cmd.progress, ::isatty(STDERR_FILENO) == 1, term ? term : "");
+    progress_printer progress{style, !cmd.json && cmd.what() == verb::run && cmd.wait, stdout, stderr};
+    ctx.progress = &progress;
+    ctx.stop = stop.get_token();
+    const command_outcome outcome = run_command(cmd, std::move(client_options), std::move(ctx));
+    progress.finish();
+    const final_report report = make_final_report(cmd, outcome, signals.received());
     print(stdout, report.out);
     print(stderr, report.err);
     return report.exit_code;

@@ -1,0 +1,140 @@
+// tests/cli/test_cli_progress.cpp - what a wait shows as it runs (progress.hpp), rendered from the library's events
+// at chosen moments: the live line's fields, its clock, retries, a workflow's error confirmation, the permanent
+// lines, and the choice between live and plain output.
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "../catch.hpp"
+
+#include "progress.hpp"
+
+using namespace std::chrono_literals;
+using trocco::job_kind;
+using trocco::cli::progress_view;
+namespace events = trocco::events;
+
+namespace {
+
+const progress_view::time_point t0{std::chrono::hours{1000}};
+
+trocco::any_job transfer(std::int64_t id, std::string status) {
+    trocco::job j;
+    j.id = id;
+    j.raw_status = std::move(status);
+    return j;
+}
+
+bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+
+bool has_control(std::string_view text) {
+    for (const char c : text) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("the live line: job id, status, elapsed time, time until the next poll") {
+    progress_view view{job_kind::transfer, 42, t0};
+    CHECK(view.live_line(t0 + 3s) == "job (definition 42)  starting  3s");
+
+    auto lines = view.on_event(events::trigger_outcome{t0 + 1s, events::trigger_outcome::kind::started,
+                                                       job_kind::transfer, 42, 100001});
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0] == "job 100001 started");
+
+    const auto queued = transfer(100001, "queued");
+    lines = view.on_event(events::status_changed{t0 + 2s, 100001, "", "queued", &queued});
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0] == "job 100001 queued");
+    const auto executing = transfer(100001, "executing");
+    lines = view.on_event(events::status_changed{t0 + 600s, 100001, "queued", "executing", &executing});
+    CHECK(lines == std::vector<std::string>{"job 100001 executing"});
+
+    lines = view.on_event(events::poll_scheduled{t0 + 695s, 100001, t0 + 723s + 28s, 28s, 3, false});
+    CHECK(lines.empty());  // a poll is not a line of its own
+    CHECK(view.live_line(t0 + 723s) == "job 100001  executing  12m03s  next check in 28s");
+    // The clock advances with `now` alone, between events.
+    CHECK(view.live_line(t0 + 733s) == "job 100001  executing  12m13s  next check in 18s");
+    CHECK(view.live_line(t0 + 733s + 500ms) == "job 100001  executing  12m13s  next check in 18s");
+    CHECK(view.live_line(t0 + 800s) == "job 100001  executing  13m20s  next check in 0s");
+}
+
+TEST_CASE("a retry shows in the live line with its reason, and as a permanent line") {
+    progress_view view{job_kind::transfer, 0, t0, 7};
+    const auto executing = transfer(7, "executing");
+    view.on_event(events::status_changed{t0, 7, "", "executing", &executing});
+    const auto lines = view.on_event(events::retry_scheduled{t0 + 10s, trocco::request_role::poll,
+                                                             trocco::errc::server_error, 503, 3s, 2,
+                                                             "Service Unavailable"});
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0] == "job 7 poll failed (server_error, HTTP 503): retry 1 in 3s: Service Unavailable");
+    CHECK(view.retrying());
+    CHECK(view.live_line(t0 + 11s) == "job 7  executing  11s  retrying (server_error, HTTP 503, attempt 2) in 2s");
+    // An answer that succeeded ends the retry.
+    view.on_event(events::answer_received{t0 + 13s, trocco::request_role::poll, 200, std::nullopt, 20ms, {}, 2});
+    CHECK_FALSE(view.retrying());
+    CHECK(view.live_line(t0 + 14s) == "job 7  executing  14s");
+}
+
+TEST_CASE("a workflow's error confirmation is said, in the live line and once as a line") {
+    progress_view view{job_kind::workflow, 0, t0, 200001};
+    trocco::workflow_job w;
+    w.id = 200001;
+    w.raw_status = "error";
+    const trocco::any_job error_job{w};
+    view.on_event(events::status_changed{t0 + 5s, 200001, "running", "error", &error_job});
+    auto lines = view.on_event(events::poll_scheduled{t0 + 5s, 200001, t0 + 15s, 10s, 4, true});
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0] == "workflow job 200001 error: confirming that it is final (trocco may retry it automatically)");
+    CHECK(view.confirming());
+    CHECK(view.live_line(t0 + 7s) ==
+          "workflow job 200001  error  7s  confirming the error (trocco may retry it),  next check in 8s");
+    lines = view.on_event(events::poll_scheduled{t0 + 15s, 200001, t0 + 25s, 10s, 5, true});
+    CHECK(lines.empty());  // said once
+}
+
+TEST_CASE("trigger outcomes: unknown, adopted, attached") {
+    progress_view view{job_kind::transfer, 42, t0};
+    using kind = events::trigger_outcome::kind;
+    auto lines = view.on_event(events::trigger_outcome{t0, kind::unknown, job_kind::transfer, 42, 0});
+    CHECK(lines == std::vector<std::string>{
+                       "job (definition 42): the run's outcome is unknown (it may have reached trocco)"});
+    lines = view.on_event(events::trigger_outcome{t0, kind::adopted, job_kind::transfer, 42, 9});
+    CHECK(contains(lines.at(0), "job 9 found"));
+    progress_view again{job_kind::transfer, 42, t0};
+    lines = again.on_event(events::trigger_outcome{t0, kind::attached, job_kind::transfer, 42, 9});
+    CHECK(contains(lines.at(0), "job 9 re-attached"));
+}
+
+TEST_CASE("server text in a status is made printable") {
+    progress_view view{job_kind::transfer, 0, t0, 1};
+    const auto odd = transfer(1, "we\x1b[31mird");
+    const auto lines = view.on_event(events::status_changed{t0, 1, "", "we\x1b[31mird", &odd});
+    CHECK(lines.at(0) == "job 1 we?[31mird");
+    CHECK_FALSE(has_control(view.live_line(t0)));
+}
+
+TEST_CASE("plain lines carry a timestamp and no control characters; live output redraws in place") {
+    const auto wall = std::chrono::system_clock::time_point{std::chrono::milliseconds{1779148805123}};
+    const std::string plain = trocco::cli::plain_line(wall, "job 1 executing");
+    CHECK(plain == "2026-05-19T00:00:05.123Z job 1 executing\n");
+    CHECK_FALSE(has_control(plain.substr(0, plain.size() - 1)));
+    CHECK(trocco::cli::live_redraw("x") == "\rx\x1b[K");
+    CHECK(trocco::cli::live_permanent("line", "live") == "\r\x1b[Kline\n\rlive\x1b[K");
+}
+
+TEST_CASE("--progress auto: a live line on a terminal whose TERM is set and not dumb, else plain") {
+    using trocco::cli::progress_mode;
+    using trocco::cli::progress_style;
+    using trocco::cli::resolve_progress;
+    CHECK(resolve_progress(progress_mode::automatic, true, "xterm-256color") == progress_style::live);
+    CHECK(resolve_progress(progress_mode::automatic, true, "dumb") == progress_style::plain);
+    CHECK(resolve_progress(progress_mode::automatic, true, "") == progress_style::plain);
+    CHECK(resolve_progress(progress_mode::automatic, false, "xterm") == progress_style::plain);
+    CHECK(resolve_progress(progress_mode::tty, false, "") == progress_style::live);
+    CHECK(resolve_progress(progress_mode::plain, true, "xterm") == progress_style::plain);
+    CHECK(resolve_progress(progress_mode::none, true, "xterm") == progress_style::none);
+}
