@@ -2,12 +2,15 @@
 // at chosen moments: the live line's fields, its clock, retries, a workflow's error confirmation, the permanent
 // lines, and the choice between live and plain output.
 #include <chrono>
+#include <cstdio>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "../catch.hpp"
 
 #include "progress.hpp"
+#include "progress_printer.hpp"
 
 using namespace std::chrono_literals;
 using trocco::job_kind;
@@ -137,4 +140,65 @@ TEST_CASE("--progress auto: a live line on a terminal whose TERM is set and not 
     CHECK(resolve_progress(progress_mode::tty, false, "") == progress_style::live);
     CHECK(resolve_progress(progress_mode::plain, true, "xterm") == progress_style::plain);
     CHECK(resolve_progress(progress_mode::none, true, "xterm") == progress_style::none);
+}
+
+namespace {
+
+/// What was written to a temporary file.
+std::string contents(std::FILE* f) {
+    std::fflush(f);
+    std::rewind(f);
+    std::string text;
+    char buffer[4096];
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, f)) > 0;) text.append(buffer, n);
+    return text;
+}
+
+}  // namespace
+
+TEST_CASE("the printer: events from another thread, redraws between them, the id on stdout, the line erased") {
+    std::FILE* out = std::tmpfile();
+    std::FILE* err = std::tmpfile();
+    REQUIRE((out && err));
+    {
+        trocco::cli::progress_printer printer{trocco::cli::progress_style::live, true, out, err};
+        printer.begin(job_kind::transfer, 42);
+        std::thread transport([&printer] {  // events arrive on the transport's thread
+            const auto now = std::chrono::steady_clock::now();
+            printer.on_event(events::trigger_outcome{now, events::trigger_outcome::kind::started, job_kind::transfer,
+                                                     42, 100001});
+            const auto queued = transfer(100001, "queued");
+            printer.on_event(events::status_changed{now, 100001, "", "queued", &queued});
+            printer.on_event(events::poll_scheduled{now, 100001, now + 30s, 30s, 1, false});
+        });
+        transport.join();
+        std::this_thread::sleep_for(2200ms);  // two redraws with no event meanwhile
+        printer.finish();
+    }
+    CHECK(contents(out) == "100001\n");
+    const std::string e = contents(err);
+    INFO(e);
+    CHECK(contains(e, "\r\x1b[Kjob 100001 queued\n"));
+    CHECK(contains(e, "job 100001  queued  1s  next check in 29s\x1b[K"));
+    CHECK(contains(e, "job 100001  queued  2s  next check in 28s\x1b[K"));
+    CHECK(e.ends_with("\r\x1b[K"));
+    std::fclose(out);
+    std::fclose(err);
+
+    std::FILE* plain = std::tmpfile();
+    REQUIRE(plain);
+    {
+        trocco::cli::progress_printer printer{trocco::cli::progress_style::plain, false, plain, plain};
+        printer.begin(job_kind::workflow, 0, 200001);
+        trocco::workflow_job w;
+        w.id = 200001;
+        w.raw_status = "running";
+        const trocco::any_job running{w};
+        printer.on_event(events::status_changed{std::chrono::steady_clock::now(), 200001, "", "running", &running});
+        printer.finish();
+    }
+    const std::string p = contents(plain);
+    CHECK(p.ends_with(" workflow job 200001 running\n"));
+    CHECK_FALSE(has_control(p.substr(0, p.size() - 1)));
+    std::fclose(plain);
 }

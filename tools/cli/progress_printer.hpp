@@ -46,7 +46,11 @@ public:
         std::lock_guard lock(mutex_);
         if (!view_) return;
         const auto* trigger = std::get_if<events::trigger_outcome>(&event);
-        if (print_id_ && trigger && trigger->job_id != 0) write(out_, std::to_string(trigger->job_id) + "\n");
+        if (print_id_ && trigger && trigger->job_id != 0) {
+            // stdout may be the same terminal: the id goes on a line of its own, not into the live line.
+            if (drawn_) write(err_, std::string(live_clear));
+            write(out_, std::to_string(trigger->job_id) + "\n");
+        }
         const auto lines = view_->on_event(event);
         if (style_ == progress_style::none) return;
         const auto wall = std::chrono::system_clock::now();
