@@ -296,3 +296,42 @@ def test_unavailable_exit_6_slow(ctx):
     eq(r.code, 6, "exit code of a server error after retries", r)
     check("HTTP 503" in r.err, "the error has the status", r)
     check(f"wait again with: trocco job wait {job_id}" in r.err, "the message names the job", r)
+
+
+def test_stop_says_whether_the_job_started(ctx):
+    """A stop before the job id is known says "not started" when nothing was sent (here: during a stalled DNS
+    lookup, through the getaddrinfo shim) and "may have started" when the run was sent (the server holds it)."""
+    import cli_harness
+    if cli_harness.DNS_SHIM:
+        env = environment(API_KEY, extra={"LD_PRELOAD": cli_harness.DNS_SHIM,
+                                          "ASAN_OPTIONS": "verify_asan_link_order=0:detect_leaks=1"})
+        full = ["--base-url", "http://sleep-3000.invalid:9", "job", "run", "42", "--wait"]
+        p = subprocess.Popen([cli_harness.TROCCO] + full, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        p.full_args = full
+        time.sleep(0.5)
+        check(p.poll() is None, "still resolving before the signal")
+        sent = time.monotonic()
+        p.send_signal(signal.SIGTERM)
+        r = finish(p)
+        took = time.monotonic() - sent
+        eq(r.code, 143, "exit code on SIGTERM during the lookup", r)
+        check(took < 2.0, f"exits promptly (took {took:.3f} s)", r)
+        check("interrupted by SIGTERM; the job was not started (nothing was sent)" in r.err, "says: not started", r)
+        eq(r.out, "", "no job id", r)
+    else:
+        print("     (skipped the DNS part: no --dns-shim)", flush=True)
+
+    server = ctx["slow"]
+    server.clear()
+    server.fault(kind="delay", method="POST", delay_ms=30000)
+    p = start_trocco(["job", "run", "42", "--wait", "--poll-interval", "1s"], server)
+    time.sleep(0.6)
+    check(p.poll() is None, "still waiting for the run's answer before the signal")
+    p.send_signal(signal.SIGINT)
+    r = finish(p)
+    server.clear()
+    eq(r.code, 130, "exit code on SIGINT while the run is answered", r)
+    check("interrupted by SIGINT; the job may have started" in r.err, "says: may have started", r)
+    check("not started" not in r.err, "never says not started then", r)
+

@@ -37,6 +37,7 @@ PIPELINE_FIELDS = ["id", "pipeline_definition_id", "name", "status", "created_at
 
 TROCCO = ""  # set by main()
 SERVER_PROGRAM = ""
+DNS_SHIM = ""  # the LD_PRELOAD getaddrinfo shim of tests/support (empty: the tests that need it are skipped)
 ALL_RUNS = []  # every Run, for the final "the key never appears" check
 RUNS_LOCK = threading.Lock()
 
@@ -242,14 +243,15 @@ def closed_port():
 
 def main(GROUPS):
     """Runs the tests of GROUPS (name -> list of test functions) named on the command line."""
-    global TROCCO, SERVER_PROGRAM
+    global TROCCO, SERVER_PROGRAM, DNS_SHIM
     parser = argparse.ArgumentParser()
     parser.add_argument("--trocco", required=True)
     parser.add_argument("--server", required=True)
+    parser.add_argument("--dns-shim", default="")
     parser.add_argument("--group", choices=sorted(GROUPS) + ["all"], default="all")
     parser.add_argument("tests", nargs="*", help="run only these tests (names)")
     options = parser.parse_args()
-    TROCCO, SERVER_PROGRAM = options.trocco, options.server
+    TROCCO, SERVER_PROGRAM, DNS_SHIM = options.trocco, options.server, options.dns_shim
 
     tests = [t for g in (sorted(GROUPS) if options.group == "all" else [options.group]) for t in GROUPS[g]]
     if options.tests:

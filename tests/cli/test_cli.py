@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end tests of the `trocco` command-line tool: the real binary against the fake trocco server.
 
-    test_cli.py --trocco PATH --server PATH [--group fast|slow|all] [test names...]
+    test_cli.py --trocco PATH --server PATH [--dns-shim PATH] [--group fast|slow|all] [test names...]
 
 The harness (trocco-fake-server over its --control channel, running the tool, checks) is cli_harness.py; the tests
 are in cli_basics.py, cli_failures.py, cli_commands.py (datamart runs, lists), cli_exactly_once.py (idempotency
@@ -31,6 +31,7 @@ GROUPS = {
              basics.test_get_and_wait, failures.test_api_refused_exit_5, failures.test_request_timeout,
              failures.test_https_with_ca_file, failures.test_unavailable_exit_6_fast, failures.test_wait_timeout_exit_7,
              failures.test_outcome_unknown_exit_8, failures.test_interrupted_exit_130,
+             failures.test_stop_says_whether_the_job_started,
              commands.test_datamart_run, commands.test_job_list, commands.test_definitions_list,
              once.test_idempotency_key_two_runs, once.test_idempotency_key_killed_first_run,
              once.test_reconcile_adopts_the_job, once.test_history_informed_polling,
