@@ -10,7 +10,7 @@ import threading
 import time
 
 from cli_harness import (API_KEY, WRONG_KEY, Failure, Server, check, check_job_json, check_workflow_json,
-                         closed_port, environment, eq, finish, progress_lines, read_line, single_json,
+                         closed_port, environment, eq, finish, instant, progress_lines, read_line, single_json,
                          start_trocco, status_lines, trocco)
 
 

@@ -353,6 +353,8 @@ TEST_CASE("--reconcile, --idempotency-key and --state-dir") {
     CHECK(parsed({"workflow", "run", "7", "--wait", "--idempotency-key", "k"}).idempotency_key == "k");
     CHECK(contains(refused({"job", "run", "42", "--reconcile"}).message, "only with --wait"));
     CHECK(contains(refused({"job", "run", "42", "--idempotency-key", "k"}).message, "only with --wait"));
+    CHECK(contains(refused({"job", "run", "42", "--state-dir", "/tmp/s"}).message, "only with --wait"));
+    CHECK(parsed({"job", "wait", "1", "--state-dir", "/tmp/s"}).state_dir == "/tmp/s");
     CHECK(contains(refused({"workflow", "run", "7", "--wait", "--reconcile"}).message, "not an option"));
     CHECK(contains(refused({"job", "get", "1", "--idempotency-key", "k"}).message, "not an option"));
 }

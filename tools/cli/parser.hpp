@@ -218,7 +218,8 @@ inline parse_outcome parse_arguments(const std::vector<std::string_view>& args) 
 
     // Options that need another.
     if (command->what == verb::run && !cmd.wait) {
-        for (const auto* needs_wait : {"--wait-timeout", "--poll-interval", "--reconcile", "--idempotency-key"}) {
+        for (const auto* needs_wait : {"--wait-timeout", "--poll-interval", "--reconcile", "--idempotency-key",
+                                        "--state-dir"}) {
             for (const auto& option : given) {
                 if (option.spec->name == needs_wait) {
                     return usage_error{std::string(needs_wait) + " applies only with --wait", help_command};
