@@ -10,6 +10,7 @@
 #include "command_line.hpp"
 #include "exit_codes.hpp"
 #include "option_table.hpp"
+#include "text.hpp"
 
 namespace trocco::cli {
 
@@ -21,9 +22,9 @@ inline constexpr std::size_t help_column = 30;
 /// "  --quiet, -q" or "  --wait-timeout DURATION", padded to the help column (or followed by a new line when
 /// longer), then the text, each further line indented to the column.
 inline std::string option_lines(const option_spec& o) {
-    std::string head = "  " + std::string(o.name);
-    if (!o.short_name.empty()) head += ", " + std::string(o.short_name);
-    if (!o.value.empty()) head += " " + std::string(o.value);
+    std::string head = cat("  ", o.name);
+    if (!o.short_name.empty()) head += cat(", ", o.short_name);
+    if (!o.value.empty()) head += cat(" ", o.value);
     std::string text = head;
     if (head.size() + 1 < help_column) {
         text.append(help_column - head.size(), ' ');
@@ -42,7 +43,7 @@ inline std::string option_lines(const option_spec& o) {
 inline std::string command_line_entry(const command_spec& c, bool with_group) {
     std::string head = "  ";
     if (with_group) head += std::string(c.group) + " ";
-    head += std::string(c.word) + " " + std::string(c.argument);
+    head += cat(c.word, " ", c.argument);
     std::string text = head;
     constexpr std::size_t column = 42;
     if (head.size() + 1 < column) {
@@ -97,25 +98,25 @@ inline std::string main_help() {
 
 /// `trocco help job`: the commands of one group.
 inline std::string group_help(std::string_view group) {
-    std::string text = "usage: trocco " + std::string(group) + " <command> <argument> [options]\n\nCommands:\n";
+    std::string text = cat("usage: trocco ", group, " <command> <argument> [options]\n\nCommands:\n");
     for (const auto& c : command_table) {
         if (c.group == group) text += detail::command_line_entry(c, false);
     }
-    text += "\nEach command's options: trocco help " + std::string(group) +
-            " <command>. Global options and exit codes: trocco --help\n";
+    text += cat("\nEach command's options: trocco help ", group,
+                " <command>. Global options and exit codes: trocco --help\n");
     return text;
 }
 
 /// `trocco help job run` or `trocco job run --help`: the command's options and an example.
 inline std::string command_help(const command_spec& c) {
-    std::string text = "usage: trocco " + std::string(c.group) + " " + std::string(c.word) + " " +
-                       std::string(c.argument) + " [options]\n\n" + std::string(c.description) + "\n";
+    std::string text =
+        cat("usage: trocco ", c.group, " ", c.word, " ", c.argument, " [options]\n\n", c.description, "\n");
     std::string options;
     for (const auto& o : option_table) {
         if (!o.global && contains(o.where, c.id)) options += detail::option_lines(o);
     }
     if (!options.empty()) text += "\nOptions:\n" + options;
-    text += "\nExample:\n  " + std::string(c.example) + "\n";
+    text += cat("\nExample:\n  ", c.example, "\n");
     text += "\nGlobal options (--json, --quiet, --progress, --base-url, ...), the API key and exit codes: trocco --help\n";
     return text;
 }

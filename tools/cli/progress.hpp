@@ -115,8 +115,8 @@ private:
         if (e.http_status != 0) reason += ", HTTP " + std::to_string(e.http_status);
         retry_ = retry_state{reason, e.next_attempt, e.at + e.delay};
         next_poll_.reset();
-        std::string line = who() + " " + std::string(to_string(e.role)) + " failed (" + reason + "): retry " +
-                           std::to_string(e.next_attempt - 1) + " in " + format_elapsed(e.delay);
+        std::string line = cat(who(), " ", to_string(e.role), " failed (", reason, "): retry ",
+                               std::to_string(e.next_attempt - 1), " in ", format_elapsed(e.delay));
         if (!e.message.empty()) line += ": " + printable(e.message);
         lines.push_back(std::move(line));
     }
@@ -168,16 +168,16 @@ private:
 
 /// A permanent line as plain mode prints it: "2026-05-19T09:00:00.123Z job 100001 executing\n".
 inline std::string plain_line(std::chrono::system_clock::time_point wall, std::string_view line) {
-    return format_rfc3339(std::chrono::floor<std::chrono::milliseconds>(wall)) + " " + std::string(line) + "\n";
+    return cat(format_rfc3339(std::chrono::floor<std::chrono::milliseconds>(wall)), " ", line, "\n");
 }
 
 /// The bytes that put `line` on the terminal as the live line: back to column 0, the line, erase the rest.
-inline std::string live_redraw(std::string_view line) { return "\r" + std::string(line) + "\x1b[K"; }
+inline std::string live_redraw(std::string_view line) { return cat("\r", line, "\x1b[K"); }
 
 /// The bytes that print a permanent line above the live line: erase the live line, the line, then the live line
 /// again below it.
 inline std::string live_permanent(std::string_view permanent, std::string_view live) {
-    return "\r\x1b[K" + std::string(permanent) + "\n" + live_redraw(live);
+    return cat("\r\x1b[K", permanent, "\n", live_redraw(live));
 }
 
 /// Erases the live line (when the wait ends).

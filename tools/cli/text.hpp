@@ -12,6 +12,17 @@
 
 namespace trocco::cli {
 
+/// The parts (anything a std::string_view can view) joined into one string, appended one after the other. Used
+/// instead of `"literal" + std::string(...)`, whose inlined insert makes g++ 12 at -O2 report false -Wrestrict
+/// warnings (GCC bug 105329).
+template <class... Parts>
+std::string cat(const Parts&... parts) {
+    std::string out;
+    out.reserve((std::string_view(parts).size() + ... + 0));
+    (out.append(std::string_view(parts)), ...);
+    return out;
+}
+
 /// `text` safe for a terminal: control characters (an escape sequence in a server's message) become '?', invalid
 /// UTF-8 bytes too; valid UTF-8 (Japanese) is kept.
 inline std::string printable(std::string_view text) {
