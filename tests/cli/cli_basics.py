@@ -177,6 +177,15 @@ def test_run_and_wait_human(ctx):
 
     eq(progress_lines(r)[0], f"job {job_id} started", "the trigger's outcome first", r)
 
+    # A retry is a line of its own, with its reason (not on a terminal: timestamped, no control characters).
+    server.fault(kind="http_status", method="GET", path_prefix="/api/jobs/", status=503, times=1)
+    r = trocco(["job", "run", "42", "--wait", "--poll-interval", "50ms"], server)
+    eq(r.code, 0, "exit code after a retried poll", r)
+    retries = [line for line in progress_lines(r) if " poll failed (server_error, HTTP 503): retry 1 in " in line]
+    eq(len(retries), 1, "one line for the retry", r)
+    statuses = [s for (_, _, s) in status_lines(r)]
+    eq((statuses[0], statuses[-1]), ("queued", "succeeded"), "status lines around the retry", r)
+
     for quiet in (["--quiet"], ["-q"], ["--progress", "none"]):
         r = trocco(["job", "run", "42", "--wait", "--poll-interval", "50ms"] + quiet, server)
         eq(r.code, 0, "exit code with --quiet", r)

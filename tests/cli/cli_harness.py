@@ -132,11 +132,17 @@ def environment(key=API_KEY, base_url=None, extra=None):
     return env
 
 
-def record(run):
+def record(run, on_terminal=False):
+    """Keeps the run for the final check, and checks it now: the key in neither stream; and unless stderr was a
+    terminal or the live line was forced (--progress tty), no control character on stderr but the newline (the
+    plain progress of a pipe: no carriage returns, no escape sequences)."""
     with RUNS_LOCK:
         ALL_RUNS.append(run)
     for secret in SECRETS:
         check(secret not in run.out and secret not in run.err, "an API key appears in the output", run)
+    forced_live = any(a == "tty" and b == "--progress" for b, a in zip(run.args, run.args[1:]))
+    if not on_terminal and not forced_live:
+        check(not CONTROL.search(run.err), "a control character (carriage return, escape) on stderr", run)
     return run
 
 

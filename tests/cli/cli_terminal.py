@@ -42,7 +42,8 @@ def run_on_pty(args, server, term="xterm", timeout=30):
     out, _ = p.communicate(timeout=10)
     # The terminal's line discipline turns each "\n" into "\r\n" (onlcr): undone, to see what the tool wrote.
     terminal = seen.decode("utf-8", "replace").replace("\r\n", "\n")
-    return record(Run(full, p.returncode, out.decode("utf-8"), terminal, time.monotonic() - started)), terminal
+    return record(Run(full, p.returncode, out.decode("utf-8"), terminal, time.monotonic() - started),
+                  on_terminal=True), terminal
 
 
 def test_live_line_on_a_terminal(ctx):

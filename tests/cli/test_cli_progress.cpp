@@ -74,6 +74,11 @@ TEST_CASE("a retry shows in the live line with its reason, and as a permanent li
                                                              "Service Unavailable"});
     REQUIRE(lines.size() == 1);
     CHECK(lines[0] == "job 7 poll failed (server_error, HTTP 503): retry 1 in 3s: Service Unavailable");
+    const auto soon = view.on_event(events::retry_scheduled{t0 + 10s, trocco::request_role::poll,
+                                                            trocco::errc::connect_failed, 0, 250ms, 3, ""});
+    CHECK(soon.at(0) == "job 7 poll failed (connect_failed): retry 2 in 1s");  // rounded up, never "in 0s"
+    view.on_event(events::retry_scheduled{t0 + 10s, trocco::request_role::poll, trocco::errc::server_error, 503, 3s,
+                                          2, "Service Unavailable"});
     CHECK(view.retrying());
     CHECK(view.live_line(t0 + 11s) == "job 7  executing  11s  retrying (server_error, HTTP 503, attempt 2) in 2s");
     // An answer that succeeded ends the retry.

@@ -116,7 +116,8 @@ private:
         retry_ = retry_state{reason, e.next_attempt, e.at + e.delay};
         next_poll_.reset();
         std::string line = cat(who(), " ", to_string(e.role), " failed (", reason, "): retry ",
-                               std::to_string(e.next_attempt - 1), " in ", format_elapsed(e.delay));
+                               std::to_string(e.next_attempt - 1), " in ",
+                               format_elapsed(std::chrono::ceil<std::chrono::seconds>(e.delay)));
         if (!e.message.empty()) line += ": " + printable(e.message);
         lines.push_back(std::move(line));
     }

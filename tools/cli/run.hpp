@@ -128,6 +128,7 @@ task<poll_schedule> plan_polls(client<Transport>* c, std::int64_t definition_id,
     for (int page = 0; page < history_pages; ++page) {
         auto items = co_await history.next_page();
         if (!items) {
+            if (items.error().kind() == errc::canceled) co_return poll_schedule{};  // a signal: the wait says so
             notes->push_back("could not read the job history of definition " + std::to_string(definition_id) +
                              " to plan the polls (" + error_line(items.error()) + "); polling on " +
                              (cached ? "the run times cached earlier" : "the default schedule"));
