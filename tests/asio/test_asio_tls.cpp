@@ -8,18 +8,15 @@
 
 #include <trocco/testing/test_certificates.hpp>
 
+#include "support/tls_server_options.hpp"
+
 namespace asio_tests {
 namespace {
 
 using trocco::testing::make_test_certificates;
 using trocco::testing::test_certificates;
 
-test_support::loopback_server_options tls_options(const test_certificates& certs) {
-    test_support::loopback_server_options o;
-    o.tls_certificate_chain_pem = certs.certificate_pem;
-    o.tls_private_key_pem = certs.private_key_pem;
-    return o;
-}
+using test_support::tls_options;
 
 /// While it lives, OpenSSL's default verify paths (the "system trust store" of set_default_verify_paths) are the
 /// CAs in `pem_file` only. The transport reads them when it is constructed.

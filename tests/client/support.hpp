@@ -20,6 +20,7 @@
 #include <trocco/testing/scripted_transport.hpp>
 
 #include "../catch.hpp"
+#include "../support/tasks.hpp"
 
 namespace client_test {
 
@@ -50,23 +51,15 @@ T run_on(scripted_transport& transport, completion mode, trocco::task<T> t) {
     return transport.run(std::move(t));
 }
 
-/// A task started by hand (trocco::detail::start_detached), for tests that act while it is suspended.
-template <class T>
-class started_task {
-public:
-    explicit started_task(trocco::task<T> t) : outcome_(std::make_shared<slot>()) {
-        auto keep = outcome_;
-        trocco::detail::start_detached(std::move(t), [keep](trocco::detail::task_outcome<T>&& o) noexcept {
-            keep->emplace(std::move(o));
-        });
-    }
-    bool done() const { return outcome_->has_value(); }
-    T take() { return trocco::detail::take_outcome<T>(std::move(**outcome_)); }
+using test_support::started_task;
 
-private:
-    using slot = std::optional<trocco::detail::task_outcome<T>>;
-    std::shared_ptr<slot> outcome_;
-};
+/// A wait its caller stopped once job `id` was known: canceled, and the error names the job.
+template <class Job>
+void check_canceled_after_start(const trocco::result<Job>& r, std::int64_t id) {
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().kind() == trocco::errc::canceled);
+    CHECK(r.error().job_id() == id);
+}
 
 /// A random source that always returns `value`.
 inline std::function<double()> fixed_random(double value) {

@@ -226,9 +226,7 @@ TEST_CASE("stop during a sleep (on_sleep hook) gives canceled promptly, with the
         });
         trocco::client c{t, options_with()};
         const auto r = run_on(t, mode, c.run_and_wait({.job_definition_id = 42}, {.stop_token = stop.get_token()}));
-        REQUIRE_FALSE(r.has_value());
-        CHECK(r.error().kind() == errc::canceled);
-        CHECK(r.error().job_id() == 7);
+        check_canceled_after_start(r, 7);
         CHECK(contains(r.error().message(), "may still be running"));
         CHECK(t.requests().size() == 2);
         CHECK(t.sleeps().size() == 2);
@@ -250,9 +248,7 @@ TEST_CASE("stop while a deferred sleep is pending completes the wait as canceled
     REQUIRE(t.run_one());
     REQUIRE(w.done());
     const auto r = w.take();
-    REQUIRE_FALSE(r.has_value());
-    CHECK(r.error().kind() == errc::canceled);
-    CHECK(r.error().job_id() == 7);
+    check_canceled_after_start(r, 7);
     CHECK(contains(r.error().message(), "may still be running"));
     CHECK(elapsed_ms(t) == 0);
     CHECK(t.requests().size() == 1);
@@ -268,9 +264,7 @@ TEST_CASE("stop during a send (on_send hook) gives canceled promptly, with the j
         t.on_send([&] { stop.request_stop(); }).respond(200, job_json(7, "executing"));
         trocco::client c{t, options_with()};
         const auto r = run_on(t, mode, c.run_and_wait({.job_definition_id = 42}, {.stop_token = stop.get_token()}));
-        REQUIRE_FALSE(r.has_value());
-        CHECK(r.error().kind() == errc::canceled);
-        CHECK(r.error().job_id() == 7);
+        check_canceled_after_start(r, 7);
         REQUIRE(r.error().last_job() != nullptr);
         CHECK(r.error().last_job()->status == job_status::executing);
         CHECK(contains(r.error().message(), "may still be running"));
@@ -297,9 +291,7 @@ TEST_CASE("stop while a deferred send is pending completes the wait as canceled 
     REQUIRE(t.run_one());
     REQUIRE(w.done());
     const auto r = w.take();
-    REQUIRE_FALSE(r.has_value());
-    CHECK(r.error().kind() == errc::canceled);
-    CHECK(r.error().job_id() == 7);
+    check_canceled_after_start(r, 7);
     CHECK(elapsed_ms(t) == 5000);
 }
 

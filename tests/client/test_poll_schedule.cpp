@@ -25,6 +25,25 @@ void script_job(scripted_transport& t, int running_polls) {
     t.expect(trocco::http_method::get, job_url(7)).respond(200, job_json(7, "succeeded"));
 }
 
+
+// Runs one wait on the job of script_job with the random value `random`; returns the delays it slept, after
+// checking that it succeeded with every scripted step used and that the virtual clock moved by exactly those delays.
+std::vector<long long> wait_sleeps(completion mode, int running_polls, double random, trocco::wait_options w = {}) {
+    scripted_transport t{mode};
+    script_job(t, running_polls);
+    trocco::client c{t, options_with(random)};
+    const auto done = run_on(t, mode, c.run_and_wait({.job_definition_id = 42}, std::move(w)));
+    REQUIRE(done.has_value());
+    CHECK(done->status == trocco::job_status::succeeded);
+    CHECK(t.mismatches().empty());
+    CHECK(t.remaining_steps() == 0);
+    const auto sleeps = counts(t.sleeps());
+    long long total = 0;
+    for (const auto d : sleeps) total += d;
+    CHECK(elapsed_ms(t) == total);
+    return sleeps;
+}
+
 }  // namespace
 
 TEST_CASE("poll_schedule defaults: 5 s, then 1.45 s per square root of a second of run time, to 2 min, +/-10 %",
@@ -114,54 +133,16 @@ TEST_CASE("poll_delay: custom schedules and odd inputs", "[poll]") {
 }
 
 TEST_CASE("a wait asks the transport for exactly the schedule's delays", "[poll][client]") {
-    SECTION("default schedule, random 0.5") {
-        in_both_modes([](completion mode) {
-            scripted_transport t{mode};
-            script_job(t, 7);
-            trocco::client c{t, options_with(0.5)};
-            const auto done = run_on(t, mode, c.run_and_wait({.job_definition_id = 42}));
-            REQUIRE(done.has_value());
-            CHECK(done->status == trocco::job_status::succeeded);
-            CHECK(t.mismatches().empty());
-            CHECK(t.remaining_steps() == 0);
-            CHECK(counts(t.sleeps()) == std::vector<long long>{5000, 5000, 5000, 5616, 6584, 7562, 8549, 9543});
-            CHECK(elapsed_ms(t) == 5000 * 3 + 5616 + 6584 + 7562 + 8549 + 9543);
-        });
-    }
-    SECTION("default schedule, random 0.0: the low jitter bound") {
-        in_both_modes([](completion mode) {
-            scripted_transport t{mode};
-            script_job(t, 2);
-            trocco::client c{t, options_with(0.0)};
-            const auto done = run_on(t, mode, c.run_and_wait({.job_definition_id = 42}));
-            REQUIRE(done.has_value());
-            CHECK(counts(t.sleeps()) == std::vector<long long>{4500, 4500, 4500});
-        });
-    }
-    SECTION("default schedule, random 0.999: the high jitter bound") {
-        in_both_modes([](completion mode) {
-            scripted_transport t{mode};
-            script_job(t, 6);
-            trocco::client c{t, options_with(0.999)};
-            const auto done = run_on(t, mode, c.run_and_wait({.job_definition_id = 42}));
-            REQUIRE(done.has_value());
-            // Each delay is 1.0998 times the rule's value for the run time so far (5 s, 5 s, 5 s, then the root).
-            CHECK(counts(t.sleeps()) == std::vector<long long>{5499, 5499, 5499, 6477, 7644, 8824, 10015});
-        });
-    }
-    SECTION("a fixed schedule") {
-        in_both_modes([](completion mode) {
-            scripted_transport t{mode};
-            script_job(t, 3);
-            trocco::client c{t, options_with(0.123)};
-            trocco::wait_options w;
-            w.poll = poll_schedule::fixed(20s);
-            const auto done = run_on(t, mode, c.run_and_wait({.job_definition_id = 42}, std::move(w)));
-            REQUIRE(done.has_value());
-            CHECK(counts(t.sleeps()) == std::vector<long long>{20000, 20000, 20000, 20000});
-            CHECK(elapsed_ms(t) == 80000);
-        });
-    }
+    in_both_modes([](completion mode) {
+        // Random 0.5: no jitter; 0.0 and 0.999: the low and high jitter bounds (each delay 0.9 or 1.0998 times the
+        // rule's value for the run time so far: 5 s, 5 s, 5 s, then the root).
+        CHECK(wait_sleeps(mode, 7, 0.5) == std::vector<long long>{5000, 5000, 5000, 5616, 6584, 7562, 8549, 9543});
+        CHECK(wait_sleeps(mode, 2, 0.0) == std::vector<long long>{4500, 4500, 4500});
+        CHECK(wait_sleeps(mode, 6, 0.999) == std::vector<long long>{5499, 5499, 5499, 6477, 7644, 8824, 10015});
+        trocco::wait_options w;
+        w.poll = poll_schedule::fixed(20s);
+        CHECK(wait_sleeps(mode, 3, 0.123, std::move(w)) == std::vector<long long>{20000, 20000, 20000, 20000});
+    });
 }
 
 TEST_CASE("poll_schedule::from_history: sleeps through most of the run time, polls densely near its end",

@@ -92,26 +92,26 @@ TEST_CASE("curl transport: failures after the request left are transport_failure
     }
 }
 
+/// A GET to `server` through a transport limited to 1000-byte answers fails as too large.
+void check_too_large(const loopback_server& server) {
+    trocco::curl::transport_options options;
+    options.max_response_bytes = 1000;
+    trocco::curl::transport t(options);
+    const auto r = send_sync(t, get(server.url("/big")));
+    REQUIRE(is_error(r, trocco::errc::transport_failure));
+    CHECK(contains(r.error().message(), "response too large"));
+}
+
 TEST_CASE("curl transport: responses beyond the size limit are transport_failure", "[curl]") {
     SECTION("a declared Content-Length beyond the limit") {
         loopback_server server([](const received_request&) { return reply{200, "OK", {}, std::string(5000, 'a')}; });
-        trocco::curl::transport_options options;
-        options.max_response_bytes = 1000;
-        trocco::curl::transport t(options);
-        const auto r = send_sync(t, get(server.url("/big")));
-        REQUIRE(is_error(r, trocco::errc::transport_failure));
-        CHECK(contains(r.error().message(), "response too large"));
+        check_too_large(server);
     }
     SECTION("a body without a length, read until the server closes") {
         loopback_server server([](const received_request&) {
             return script().send("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + std::string(5000, 'b')).close();
         });
-        trocco::curl::transport_options options;
-        options.max_response_bytes = 1000;
-        trocco::curl::transport t(options);
-        const auto r = send_sync(t, get(server.url("/big")));
-        REQUIRE(is_error(r, trocco::errc::transport_failure));
-        CHECK(contains(r.error().message(), "response too large"));
+        check_too_large(server);
     }
     SECTION("exactly the limit is fine") {
         loopback_server server([](const received_request&) { return reply{200, "OK", {}, std::string(1000, 'c')}; });

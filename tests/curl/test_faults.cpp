@@ -77,23 +77,16 @@ TEST_CASE("curl faults: resets", "[curl][faults]") {
 }
 
 TEST_CASE("curl faults: truncated bodies", "[curl][faults]") {
-    SECTION("Content-Length, then the connection closed early") {
-        loopback_server server(raw_answer("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"id\":7"));
-        trocco::curl::transport t;
-        check_transport_failure(server, t);
-    }
-    SECTION("chunked, closed inside a chunk") {
-        loopback_server server(raw_answer("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n20\r\n{\"id\":7"));
-        trocco::curl::transport t;
-        check_transport_failure(server, t);
-    }
-    SECTION("chunked, closed before the last chunk") {
-        loopback_server server(raw_answer("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\n{\"id\":7\r\n"));
-        trocco::curl::transport t;
-        check_transport_failure(server, t);
-    }
-    SECTION("chunked, a bad chunk size") {
-        loopback_server server(raw_answer("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n"));
+    const std::vector<std::pair<std::string, std::string>> answers = {
+        {"Content-Length, then the connection closed early", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"id\":7"},
+        {"chunked, closed inside a chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n20\r\n{\"id\":7"},
+        {"chunked, closed before the last chunk",
+         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\n{\"id\":7\r\n"},
+        {"chunked, a bad chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n"},
+    };
+    for (const auto& [what, answer] : answers) {
+        INFO(what);
+        loopback_server server(raw_answer(answer));
         trocco::curl::transport t;
         check_transport_failure(server, t);
     }

@@ -113,6 +113,16 @@ namespace {
 /// Whether every byte that reached the server was part of no request (none arrived at all).
 bool nothing_arrived(const loopback_server& server) { return server.requests().empty() && server.bytes_received() == 0; }
 
+/// Waits for the one send of `all` to end, requires that it ended canceled, and returns whether its error says the
+/// request may have reached the server.
+bool ended_canceled_may_have_reached(task_group<response_result>& all) {
+    REQUIRE(all.wait_all(5s));
+    REQUIRE(all.result(0).has_value());
+    INFO(describe(*all.result(0)));
+    REQUIRE(is_error(*all.result(0), trocco::errc::canceled));
+    return all.result(0)->error().may_have_reached_server();
+}
+
 // Issue 10 item 8: a canceled send says whether its request may have reached the server. Not marked (it may
 // have) once libcurl is about to write the request; marked with_nothing_sent() before: a stop before the transfer
 // started, during resolution (tests/curl/test_dns.cpp), during the connect or the TLS handshake, or the transport
@@ -139,11 +149,7 @@ TEST_CASE("curl transport: a canceled send says whether the request may have rea
             task_group<response_result> all;
             all.start(as_task(t.send(post(listener.url("/api/jobs?job_definition_id=1"), "{}"), each.get_token())));
             each.request_stop();
-            REQUIRE(all.wait_all(5s));
-            REQUIRE(all.result(0).has_value());
-            INFO(describe(*all.result(0)));
-            REQUIRE(is_error(*all.result(0), trocco::errc::canceled));
-            CHECK_FALSE(all.result(0)->error().may_have_reached_server());
+            CHECK_FALSE(ended_canceled_may_have_reached(all));
         }
     }
     SECTION("stopped during the connect") {
@@ -153,11 +159,7 @@ TEST_CASE("curl transport: a canceled send says whether the request may have rea
         all.start(as_task(t.send(post(listener.url("/api/jobs?job_definition_id=1"), "{}"), source.get_token())));
         std::this_thread::sleep_for(150ms);
         source.request_stop();
-        REQUIRE(all.wait_all(5s));
-        REQUIRE(all.result(0).has_value());
-        INFO(describe(*all.result(0)));
-        REQUIRE(is_error(*all.result(0), trocco::errc::canceled));
-        CHECK_FALSE(all.result(0)->error().may_have_reached_server());
+        CHECK_FALSE(ended_canceled_may_have_reached(all));
     }
     SECTION("stopped during the TLS handshake (the server never answers the ClientHello)") {
         test_support::loopback_server_options silent;
@@ -170,11 +172,7 @@ TEST_CASE("curl transport: a canceled send says whether the request may have rea
         REQUIRE(server.wait_for_connections(1, 5s));
         std::this_thread::sleep_for(100ms);
         source.request_stop();
-        REQUIRE(all.wait_all(5s));
-        REQUIRE(all.result(0).has_value());
-        INFO(describe(*all.result(0)));
-        REQUIRE(is_error(*all.result(0), trocco::errc::canceled));
-        CHECK_FALSE(all.result(0)->error().may_have_reached_server());
+        CHECK_FALSE(ended_canceled_may_have_reached(all));
         CHECK(server.requests().empty());
     }
     SECTION("stopped after the server read the request: it may have reached the server") {
@@ -184,11 +182,7 @@ TEST_CASE("curl transport: a canceled send says whether the request may have rea
         all.start(as_task(t.send(post(server.url("/api/jobs?job_definition_id=1"), "{}"), source.get_token())));
         REQUIRE(server.wait_for_requests(1, 5s));
         source.request_stop();
-        REQUIRE(all.wait_all(5s));
-        REQUIRE(all.result(0).has_value());
-        INFO(describe(*all.result(0)));
-        REQUIRE(is_error(*all.result(0), trocco::errc::canceled));
-        CHECK(all.result(0)->error().may_have_reached_server());
+        CHECK(ended_canceled_may_have_reached(all));
     }
     SECTION("the transport destroyed during the connect, and after a request was read") {
         test_support::unaccepting_listener listener;

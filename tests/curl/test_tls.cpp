@@ -8,6 +8,8 @@
 
 #include <trocco/testing/test_certificates.hpp>
 
+#include "support/tls_server_options.hpp"
+
 #include "system_trust_store.hpp"
 
 namespace curl_tests {
@@ -16,12 +18,7 @@ namespace {
 using trocco::testing::make_test_certificates;
 using trocco::testing::test_certificates;
 
-test_support::loopback_server_options tls_options(const test_certificates& certs) {
-    test_support::loopback_server_options o;
-    o.tls_certificate_chain_pem = certs.certificate_pem;
-    o.tls_private_key_pem = certs.private_key_pem;
-    return o;
-}
+using test_support::tls_options;
 
 /// A self-signed certificate for `ip` that expired a day ago (its own trust anchor: trust its PEM as the CA).
 test_certificates expired_certificate(const std::string& ip) {
@@ -55,6 +52,16 @@ void check_refused(trocco::curl::transport& t, const loopback_server& server, st
     }
     CHECK(server.requests().empty());
     CHECK(server.bytes_received() == 0);
+}
+
+/// A server with `certs`, trusted through its own CA file, is still refused (its host name or dates are wrong).
+void check_refused_by_own_ca(const test_certificates& certs, std::string_view why) {
+    loopback_server server(answer_jobs(), tls_options(certs));
+    const temp_file ca(certs.ca_certificate_pem);
+    trocco::curl::transport_options o;
+    o.ca_file = ca.path();
+    trocco::curl::transport t(o);
+    check_refused(t, server, why);
 }
 
 TEST_CASE("curl transport: HTTPS verifies the certificate chain and the host name", "[curl][tls]") {
@@ -104,22 +111,10 @@ TEST_CASE("curl transport: HTTPS verifies the certificate chain and the host nam
         check_refused(t, server, "certificate");
     }
     SECTION("a trusted certificate for another host name") {
-        const auto wrong = make_test_certificates({"trocco.example"});
-        loopback_server wrong_server(answer_jobs(), tls_options(wrong));
-        const temp_file wrong_ca(wrong.ca_certificate_pem);
-        trocco::curl::transport_options o;
-        o.ca_file = wrong_ca.path();
-        trocco::curl::transport t(o);
-        check_refused(t, wrong_server, "127.0.0.1");
+        check_refused_by_own_ca(make_test_certificates({"trocco.example"}), "127.0.0.1");
     }
     SECTION("an expired certificate") {
-        const auto expired = expired_certificate("127.0.0.1");
-        loopback_server expired_server(answer_jobs(), tls_options(expired));
-        const temp_file expired_ca(expired.ca_certificate_pem);
-        trocco::curl::transport_options o;
-        o.ca_file = expired_ca.path();
-        trocco::curl::transport t(o);
-        check_refused(t, expired_server, "expired");
+        check_refused_by_own_ca(expired_certificate("127.0.0.1"), "expired");
     }
     SECTION("insecure_skip_tls_verification accepts an untrusted, expired certificate for another host") {
         const auto expired = expired_certificate("192.0.2.1");

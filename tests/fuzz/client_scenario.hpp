@@ -245,7 +245,8 @@ inline bool has_invalid_arguments(const scenario& s) {
     if (waits(s.op)) {
         const auto& w = s.wait;
         if (w.timeout <= std::chrono::milliseconds{0} || w.poll.first_delay <= std::chrono::milliseconds{0} ||
-            w.poll.growth < 1.0 || w.error_confirmations < 0) {
+            w.poll.growth < 1.0 || w.error_confirmations < 0 ||
+            (w.error_confirmations > 0 && w.error_confirmation_delay <= std::chrono::milliseconds{0})) {
             return true;
         }
         if ((s.callback == callback_kind::job_only && is_workflow(s.op)) ||

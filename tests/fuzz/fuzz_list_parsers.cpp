@@ -58,23 +58,29 @@ void check_cursor(const std::optional<std::string>& cursor, const json& object, 
     }
 }
 
+// The body of a page the parser accepted, which must be a 2xx answer whose body is an object with an items array.
+json accepted_page_body(const trocco::http_response& response, std::string_view what) {
+    if (!trocco::is_success_status(response.status)) fail(what, "accepted a non-2xx answer");
+    auto body = body_json(response.body);
+    if (!body || !body->is_object() || !body->contains("items") || !(*body)["items"].is_array()) {
+        fail(what, "accepted a body without an items array");
+    }
+    return std::move(*body);
+}
+
 void check_history(const trocco::http_response& response) {
     constexpr std::string_view what = "parse_job_history_page";
     const auto page = trocco::parse_job_history_page(response);
     check_rejection(page, response, what);
     if (!page) return;
-    if (!trocco::is_success_status(response.status)) fail(what, "accepted a non-2xx answer");
-    const auto body = body_json(response.body);
-    if (!body || !body->is_object() || !body->contains("items") || !(*body)["items"].is_array()) {
-        fail(what, "accepted a body without an items array");
-    }
-    const auto& items = (*body)["items"];
+    const auto body = accepted_page_body(response, what);
+    const auto& items = body["items"];
     if (items.size() != page->items.size()) fail(what, "not one job per item");
     for (std::size_t i = 0; i < items.size(); ++i) {
         const auto alone = trocco::parse_job_response({200, {}, dump(items[i])});
         if (!alone || !(*alone == page->items[i])) fail(what, "an item differs from parse_job_response of it alone");
     }
-    check_cursor(page->next_cursor, *body, what);
+    check_cursor(page->next_cursor, body, what);
 }
 
 void check_definitions(trocco::job_kind kind, const trocco::http_response& response) {
@@ -82,12 +88,8 @@ void check_definitions(trocco::job_kind kind, const trocco::http_response& respo
     const auto page = trocco::parse_definitions_page(kind, response);
     check_rejection(page, response, what);
     if (!page) return;
-    if (!trocco::is_success_status(response.status)) fail(what, "accepted a non-2xx answer");
-    const auto body = body_json(response.body);
-    if (!body || !body->is_object() || !body->contains("items") || !(*body)["items"].is_array()) {
-        fail(what, "accepted a body without an items array");
-    }
-    const auto& items = (*body)["items"];
+    const auto body = accepted_page_body(response, what);
+    const auto& items = body["items"];
     if (items.size() != page->items.size()) fail(what, "not one definition per item");
     for (std::size_t i = 0; i < items.size(); ++i) {
         const auto& d = page->items[i];
@@ -101,7 +103,7 @@ void check_definitions(trocco::job_kind kind, const trocco::http_response& respo
             fail(what, "a definition name that is not the body's");
         }
     }
-    check_cursor(page->next_cursor, *body, what);
+    check_cursor(page->next_cursor, body, what);
 }
 
 void check_any(const trocco::http_response& response) {
@@ -129,10 +131,8 @@ void check_any(const trocco::http_response& response) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    if (size < 2) return 0;
     trocco::http_response response;
-    response.status = static_cast<std::int16_t>(static_cast<std::uint16_t>(data[0] << 8 | data[1]));
-    response.body.assign(reinterpret_cast<const char*>(data + 2), size - 2);
+    if (!trocco_fuzz::response_from_input(data, size, response)) return 0;
     check_history(response);
     check_definitions(static_cast<trocco::job_kind>(data[1] % 3), response);
     check_any(response);

@@ -134,6 +134,14 @@ void check_rejection(const trocco::result<Job>& r, const trocco::http_response& 
     if (!r.error().message().starts_with(what)) fail(what, "a protocol_error does not name the response");
 }
 
+// Writes a job's three timestamps back into `object` (as put_time does).
+template <class Job>
+void put_times(json& object, const Job& j) {
+    put_time(object, "created_at", j.created_at);
+    put_time(object, "started_at", j.started_at);
+    put_time(object, "finished_at", j.finished_at);
+}
+
 void check_job(const trocco::http_response& response) {
     constexpr std::string_view what = "transfer job response";
     const auto r = trocco::parse_job_response(response);
@@ -149,9 +157,7 @@ void check_job(const trocco::http_response& response) {
     if (!formattable(r->created_at) || !formattable(r->started_at) || !formattable(r->finished_at)) return;
     json again = {{"id", r->id}, {"job_definition_id", r->job_definition_id},
                   {"job_definition_name", r->job_definition_name}, {"status", r->raw_status}};
-    put_time(again, "created_at", r->created_at);
-    put_time(again, "started_at", r->started_at);
-    put_time(again, "finished_at", r->finished_at);
+    put_times(again, *r);
     const auto round = trocco::parse_job_response({200, {}, again.dump()});
     if (!round || !(*round == *r)) fail(what, "a job written back as JSON does not parse to the same job");
 }
@@ -172,9 +178,7 @@ void check_workflow_job(const trocco::http_response& response) {
     json again = {{"id", r->id}, {"pipeline_definition_id", r->workflow_definition_id}, {"name", r->name},
                   {"status", r->raw_status}};
     if (r->context_time) again["context_time"] = *r->context_time;
-    put_time(again, "created_at", r->created_at);
-    put_time(again, "started_at", r->started_at);
-    put_time(again, "finished_at", r->finished_at);
+    put_times(again, *r);
     const auto round = trocco::parse_workflow_job_response({200, {}, again.dump()});
     if (!round || !(*round == *r)) fail(what, "a workflow job written back as JSON does not parse to the same job");
 }
@@ -182,10 +186,8 @@ void check_workflow_job(const trocco::http_response& response) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    if (size < 2) return 0;
     trocco::http_response response;
-    response.status = static_cast<std::int16_t>(static_cast<std::uint16_t>(data[0] << 8 | data[1]));
-    response.body.assign(reinterpret_cast<const char*>(data + 2), size - 2);
+    if (!trocco_fuzz::response_from_input(data, size, response)) return 0;
 
     const auto e = trocco::error_from_response(response);
     check_error(e, response, "error_from_response");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -45,6 +46,15 @@ inline void fail_unless_known(std::string_view bug, std::string_view invariant, 
 /// True when `text` contains `needle`.
 inline bool contains(std::string_view text, std::string_view needle) {
     return text.find(needle) != std::string_view::npos;
+}
+
+/// An HTTP answer from raw fuzz input: the first two bytes are the status (any 16-bit value), the rest the body.
+/// False when the input is too short.
+inline bool response_from_input(const std::uint8_t* data, std::size_t size, trocco::http_response& response) {
+    if (size < 2) return false;
+    response.status = static_cast<std::int16_t>(static_cast<std::uint16_t>(data[0] << 8 | data[1]));
+    response.body.assign(reinterpret_cast<const char*>(data + 2), size - 2);
+    return true;
 }
 
 /// An HTTP status: usually one of those the client treats specially, sometimes anything an int can hold.
