@@ -2,11 +2,14 @@
 redrawn in place whose elapsed time advances between polls; TERM=dumb, --progress plain and a pipe give plain
 lines without control characters; --quiet gives nothing."""
 
+import fcntl
 import os
 import pty
 import re
 import select
+import struct
 import subprocess
+import termios
 import time
 
 import cli_harness
@@ -15,9 +18,12 @@ from cli_harness import API_KEY, check, environment, eq, record, Run
 LIVE = re.compile(r"\r(job \d+  \S+  (\d+)s[^\r\x1b]*)\x1b\[K")
 
 
-def run_on_pty(args, server, term="xterm", timeout=30):
-    """Runs the tool with stderr on a pseudo-terminal (stdout a pipe); returns (Run, the terminal's bytes)."""
+def run_on_pty(args, server, term="xterm", timeout=30, columns=0):
+    """Runs the tool with stderr on a pseudo-terminal (stdout a pipe), `columns` wide (0: no size set); returns
+    (Run, what the terminal received)."""
     master, slave = pty.openpty()
+    if columns:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
     full = ["--base-url", server.base_url] + list(args)
     env = environment(API_KEY)
     env["TERM"] = term
@@ -85,3 +91,13 @@ def test_plain_lines_without_a_terminal(ctx):
     check("\x1b[K" in r.err, "--progress tty forces the live line on a pipe too", r)
     r = cli_harness.trocco(["job", "run", "42", "--wait", "--poll-interval", "50ms"], server)
     check(cli_harness.status_lines(r), "plain lines on a pipe", r)
+
+
+def test_live_line_fits_a_narrow_terminal(ctx):
+    server = ctx["fast"]
+    run, terminal = run_on_pty(["job", "run", "42", "--wait", "--poll-interval", "1s"], server, columns=24)
+    eq(run.code, 0, "exit code", run)
+    live = re.findall(r"\r([^\r\x1b\n]*)\x1b\[K", terminal)
+    check(live and all(len(text) <= 23 for text in live), f"every live line fits in 23 columns: {live}", run)
+    check(any(text.startswith("job ") for text in live), "the live line was drawn", run)
+

@@ -35,7 +35,8 @@ GROUPS = {
              commands.test_datamart_run, commands.test_job_list, commands.test_definitions_list,
              once.test_idempotency_key_two_runs, once.test_idempotency_key_killed_first_run,
              once.test_reconcile_adopts_the_job, once.test_history_informed_polling,
-             terminal.test_live_line_on_a_terminal, terminal.test_plain_lines_without_a_terminal],
+             terminal.test_live_line_on_a_terminal, terminal.test_plain_lines_without_a_terminal,
+             terminal.test_live_line_fits_a_narrow_terminal],
     "slow": [failures.test_unavailable_exit_6_slow, failures.test_workflow_outcomes_exit_codes],
 }
 

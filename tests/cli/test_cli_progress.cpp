@@ -134,6 +134,17 @@ TEST_CASE("plain lines carry a timestamp and no control characters; live output 
     CHECK(trocco::cli::live_permanent("line", "live") == "\r\x1b[Kline\n\rlive\x1b[K");
 }
 
+TEST_CASE("the live line fits the terminal's width, never cut inside a character") {
+    using trocco::cli::fit_to_width;
+    CHECK(fit_to_width("job 100001  executing  12m03s", 0) == "job 100001  executing  12m03s");
+    CHECK(fit_to_width("job 100001  executing  12m03s", 80) == "job 100001  executing  12m03s");
+    CHECK(fit_to_width("job 100001  executing", 11) == "job 100001");
+    CHECK(fit_to_width("ab東京cd", 5) == "ab東");       // 東 takes two columns: 2 + 2 = 4 = 5 - 1
+    CHECK(fit_to_width("ab東京cd", 4) == "ab");
+    CHECK(fit_to_width("é!", 2) == "é");
+    CHECK(fit_to_width("abc", 1) == "a");
+}
+
 TEST_CASE("--progress auto: a live line on a terminal whose TERM is set and not dumb, else plain") {
     using trocco::cli::progress_mode;
     using trocco::cli::progress_style;

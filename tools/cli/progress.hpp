@@ -9,6 +9,7 @@
 // No I/O and no clock of its own: the caller passes `now`, so that tests render any moment.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -170,6 +171,25 @@ private:
 /// A permanent line as plain mode prints it: "2026-05-19T09:00:00.123Z job 100001 executing\n".
 inline std::string plain_line(std::chrono::system_clock::time_point wall, std::string_view line) {
     return cat(format_rfc3339(std::chrono::floor<std::chrono::milliseconds>(wall)), " ", line, "\n");
+}
+
+/// `line` cut to fit in `columns - 1` terminal columns, so that it never wraps (a wrapped line could not be redrawn
+/// in place: "\r" goes back to the start of the last row only). Counts a code point of three or four UTF-8 bytes
+/// (CJK, most of them) as two columns, others as one; never cuts inside a code point. 0 columns: unknown, unchanged.
+inline std::string fit_to_width(std::string_view line, std::size_t columns) {
+    if (columns == 0) return std::string(line);
+    const std::size_t room = columns > 1 ? columns - 1 : 1;
+    std::size_t used = 0;
+    std::size_t i = 0;
+    while (i < line.size()) {
+        const auto b = static_cast<unsigned char>(line[i]);
+        const std::size_t length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+        const std::size_t width = length >= 3 ? 2 : 1;
+        if (used + width > room) break;
+        used += width;
+        i += std::min(length, line.size() - i);
+    }
+    return std::string(line.substr(0, i));
 }
 
 /// The bytes that put `line` on the terminal as the live line: back to column 0, the line, erase the rest.

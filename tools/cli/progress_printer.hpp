@@ -13,6 +13,9 @@
 #include <thread>
 #include <variant>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <trocco/events.hpp>
 
 #include "command_line.hpp"
@@ -36,6 +39,8 @@ public:
     void begin(job_kind kind, std::int64_t definition_id, std::int64_t job_id = 0) {
         std::lock_guard lock(mutex_);
         view_.emplace(kind, definition_id, std::chrono::steady_clock::now(), job_id);
+        struct winsize size {};
+        if (::ioctl(::fileno(err_), TIOCGWINSZ, &size) == 0) columns_ = size.ws_col;
         if (style_ == progress_style::live && !ticker_.joinable()) {
             ticker_ = std::thread([this] { tick(); });
         }
@@ -58,7 +63,7 @@ public:
         if (style_ == progress_style::plain) {
             for (const auto& line : lines) text += plain_line(wall, line);
         } else {
-            const std::string live = view_->live_line(std::chrono::steady_clock::now());
+            const std::string live = fit_to_width(view_->live_line(std::chrono::steady_clock::now()), columns_);
             if (lines.empty()) {
                 text = live_redraw(live);
             } else {
@@ -89,7 +94,7 @@ private:
         while (!stopping_) {
             wake_.wait_for(lock, std::chrono::seconds{1});
             if (stopping_ || !view_) break;
-            write(err_, live_redraw(view_->live_line(std::chrono::steady_clock::now())));
+            write(err_, live_redraw(fit_to_width(view_->live_line(std::chrono::steady_clock::now()), columns_)));
             drawn_ = true;
         }
     }
@@ -106,6 +111,7 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_;
     std::optional<progress_view> view_;
+    std::size_t columns_ = 0;  // the terminal's width, 0 when unknown (not a terminal)
     bool stopping_ = false;
     bool drawn_ = false;
     std::thread ticker_;
