@@ -172,6 +172,7 @@ int run(int argc, char** argv) {
     const progress_style style = resolve_progress(cmd.progress, ::isatty(STDERR_FILENO) == 1, term ? term : "");
     progress_printer progress{style, !cmd.json && cmd.what() == verb::run && cmd.wait, stdout, stderr};
     ctx.progress = &progress;
+    if (cmd.what() == verb::list && !cmd.json) ctx.print_line = [](const std::string& line) { print(stdout, line); };
     ctx.stop = stop.get_token();
     const command_outcome outcome = run_command(cmd, std::move(client_options), std::move(ctx));
     progress.finish();

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -40,6 +41,10 @@ struct run_context {
     progress_printer* progress = nullptr;
     std::string state_dir;
     std::stop_token stop;
+    /// Lists without --json: prints one item's line at once (so that a long list shows as its pages arrive, in
+    /// bounded memory). Empty: the items are collected in the outcome (--json prints them as one array, or nothing
+    /// when the list fails part way).
+    std::function<void(const std::string& line)> print_line = {};
 };
 
 /// The wait options of a command: --poll-interval gives a fixed schedule, else `planned` (history-informed, or
@@ -214,33 +219,44 @@ task<command_outcome> execute_kind(client<Transport>* c, client<Transport>* plan
     }
 }
 
+/// Takes one item of a list: printed at once when `ctx` says so, else kept in `items`.
+template <class Item>
+void take(Item item, std::vector<Item>& items, const run_context& ctx) {
+    if (ctx.print_line) {
+        ctx.print_line(list_line(item));
+    } else {
+        items.push_back(std::move(item));
+    }
+}
+
 /// `job list` and `definitions list`: every page (or until --limit items), in trocco's order.
 template <class Transport>
 task<command_outcome> execute_list(client<Transport>* c, command_line cmd, run_context ctx) {
     command_outcome outcome;
     const auto limit = static_cast<std::size_t>(cmd.limit.value_or(INT64_MAX));
+    std::size_t taken = 0;
     if (cmd.command == command_id::job_list) {
         auto history = job_history(*c, cmd.id, make_history_query(cmd), ctx.stop);
-        while (outcome.jobs.size() < limit) {
+        for (; taken < limit; ++taken) {
             auto next = co_await history.next();
             if (!next) {
                 outcome.failure = std::move(next).error();
                 break;
             }
             if (!*next) break;
-            outcome.jobs.push_back(std::move(**next));
+            take(std::move(**next), outcome.jobs, ctx);
         }
         co_return outcome;
     }
     auto list = definitions(*c, cmd.list_kind, make_definition_query(cmd), ctx.stop);
-    while (outcome.definitions.size() < limit) {
+    for (; taken < limit; ++taken) {
         auto next = co_await list.next();
         if (!next) {
             outcome.failure = std::move(next).error();
             break;
         }
         if (!*next) break;
-        outcome.definitions.push_back(std::move(**next));
+        take(std::move(**next), outcome.definitions, ctx);
     }
     co_return outcome;
 }
