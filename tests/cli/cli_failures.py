@@ -303,6 +303,8 @@ def test_stop_says_whether_the_job_started(ctx):
     lookup, through the getaddrinfo shim) and "may have started" when the run was sent (the server holds it)."""
     import cli_harness
     if cli_harness.DNS_SHIM:
+        # Without the shim the name would go to the system's resolver: never let that happen silently.
+        check(os.path.isfile(cli_harness.DNS_SHIM), f"the DNS shim {cli_harness.DNS_SHIM} exists")
         env = environment(API_KEY, extra={"LD_PRELOAD": cli_harness.DNS_SHIM,
                                           "ASAN_OPTIONS": "verify_asan_link_order=0:detect_leaks=1"})
         full = ["--base-url", "http://sleep-3000.invalid:9", "job", "run", "42", "--wait"]
