@@ -32,21 +32,8 @@
 namespace asio_tests {
 
 using namespace std::chrono_literals;
-using test_support::clock_type;
-using test_support::contains;
-using test_support::loopback_server;
-using test_support::received_request;
-using test_support::reply;
-using test_support::script;
-using test_support::task_group;
-using test_support::as_task;
-using test_support::describe;
-using test_support::get;
-using test_support::is_error;
-using test_support::post;
-using test_support::since;
-using test_support::temp_file;
-using test_support::response_result;
+// The shared test support (tests/support): loopback server, tasks, transport calls, text.
+using namespace test_support;
 
 /// Bounds for "promptly" (about 100 ms asked for; slack for sanitizer builds on a loaded 2-core machine), well below
 /// the stalls and delays the tests use.

@@ -300,14 +300,29 @@ TEST_CASE("machine: server delays beyond any bound neither overflow nor hang", "
             }
         }
     }
-    SECTION("max_server_wait of milliseconds::max() and a huge wait: no overflow either") {
+    SECTION("max_server_wait of milliseconds::max() and a delay past the clock's range: never slept") {
+        // Such a sleep would end at the last instant a steady_clock can hold, after which no sleep fits (fuzz:
+        // the clock's end). A read returns the server's error; a wait ends as timed out.
         machine_fixture f;
         f.retry.max_server_wait = std::chrono::milliseconds::max();
         auto m = wait_machine::read_once(f.context(), job_kind::transfer, 7, {});
         f.start_machine(m);
         f.answer(m, 429, "", {{"Retry-After", "360287970191367680"}});
-        REQUIRE(step_name(m) == "sleep");
-        CHECK(m.next().until == std::chrono::steady_clock::time_point::max());
+        REQUIRE(step_name(m) == "done");
+        CHECK(m.take_result().error().kind() == errc::rate_limited);
+
+        machine_fixture g;
+        g.retry.max_server_wait = std::chrono::milliseconds::max();
+        auto w = transfer_wait(g, {.timeout = std::chrono::milliseconds::max()});
+        g.start_machine(w);
+        g.answer(w, 200, job_body(7, "queued"));
+        g.wake(w);
+        g.answer(w, 503, "", {{"Retry-After", "Mon, 24 Jan 3056 05:11:10 GMT"}});
+        REQUIRE(step_name(w) == "done");
+        auto r = w.take_result();
+        CHECK(r.error().kind() == errc::wait_timeout);
+        CHECK(r.error().job_id() == 7);
+        CHECK(g.elapsed_ms() == 5000);
     }
 }
 

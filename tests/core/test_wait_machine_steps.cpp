@@ -223,6 +223,23 @@ TEST_CASE("machine: re-attaching, one-off reads and page fetches", "[machine]") 
         CHECK(std::get<trocco::job>(*r).raw_status == "error");
         CHECK(f.events.back() == "wait_finished ok polls=0");
     }
+    SECTION("read_once and fetch stopped: canceled, and nothing sent when the transport says so") {
+        // The fault matrix found the mark lost: a read stopped during a stalled lookup said it may have reached trocco.
+        machine_fixture f;
+        auto read = wait_machine::read_once(f.context(), job_kind::transfer, 7, {});
+        f.start_machine(read);
+        f.answer(read, trocco::error{errc::canceled, "stopped while resolving"}.with_nothing_sent());
+        auto r = read.take_result();
+        CHECK(r.error().kind() == errc::canceled);
+        CHECK(r.error().job_id() == 7);
+        CHECK_FALSE(r.error().may_have_reached_server());
+        auto page = wait_machine::fetch(f.context(), f.builder.definitions(job_kind::datamart, {}).value(), {});
+        f.start_machine(page);
+        f.answer(page, trocco::error{errc::canceled, "stopped while reading"});
+        auto p = page.take_result();
+        CHECK(p.error().kind() == errc::canceled);
+        CHECK(p.error().may_have_reached_server());
+    }
     SECTION("fetch: 5xx retried, a 2xx handed over; an unreadable one rejected and retried until spent") {
         machine_fixture f;
         f.retry.max_attempts = 3;

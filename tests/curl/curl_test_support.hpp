@@ -24,21 +24,8 @@
 namespace curl_tests {
 
 using namespace std::chrono_literals;
-using test_support::clock_type;
-using test_support::contains;
-using test_support::loopback_server;
-using test_support::received_request;
-using test_support::reply;
-using test_support::script;
-using test_support::task_group;
-using test_support::as_task;
-using test_support::describe;
-using test_support::get;
-using test_support::is_error;
-using test_support::post;
-using test_support::since;
-using test_support::temp_file;
-using test_support::response_result;
+// The shared test support (tests/support): loopback server, tasks, transport calls, text.
+using namespace test_support;
 
 inline response_result send_sync(trocco::curl::transport& t, trocco::http_request request, std::stop_token stop = {}) {
     return trocco::sync_wait(as_task(t.send(std::move(request), std::move(stop))));

@@ -223,6 +223,8 @@ TROCCO_DECL void wait_machine::sleep_until(clock::time_point until, request_role
     pending_ = then;
     if (options_.stop_token.stop_requested()) return fail_canceled(nullptr, now);
     if (until <= now) return send(then, now);
+    // A saturated time: the end of the clock's range, which no sleep can reach and after which no time is left.
+    if (until == clock::time_point::max()) return fail_timeout(now);
     step_.what = wait_step::kind::sleep;
     step_.until = until;
 }
@@ -258,10 +260,11 @@ TROCCO_DECL bool wait_machine::retry_later(request_kind kind, const result<http_
     const auto decision = decide_retry(*context_.retry, kind, outcome, attempt_, wall_now, random());
     if (!decision.retry) return false;
     const auto wake = detail::saturating_add(now, decision.delay);
-    if (wake > deadline_) {
-        // No time for another attempt. A wait ends as timed out (item: the deadline, not the last error, is why
-        // it ends); a trigger keeps its last error, since no job was started.
-        if (pending_ == request_role::trigger) return false;
+    if (wake > deadline_ || wake == clock::time_point::max()) {
+        // No time for another attempt (or a delay past the clock's range: a server asking for centuries, honoured
+        // because max_server_wait is max). A wait ends as timed out (the deadline, not the last error, is why it
+        // ends); a trigger keeps its last error, since no job was started, and so does a one-off read.
+        if (pending_ == request_role::trigger || mode_ == mode::read_once || mode_ == mode::fetch) return false;
         fail_timeout(now);
         return true;
     }

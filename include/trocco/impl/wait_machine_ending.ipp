@@ -171,6 +171,8 @@ TROCCO_DECL void wait_machine::fail_canceled(const error* transport_error, clock
     if (mode_ == mode::read_once || mode_ == mode::fetch) {
         error e{errc::canceled, transport_error ? transport_error->message() : "stopped before the request was sent"};
         if (job_id_ != 0) e.with_job_id(job_id_);
+        // Keep the transport's word that nothing left, and say so when the stop came before the first send.
+        if (transport_error ? !transport_error->may_have_reached_server() : attempt_ == 0) e.with_nothing_sent();
         return finish(std::move(e), now);
     }
     if (job_id_ != 0) {
