@@ -85,7 +85,9 @@ void job_history_paging() {
     H h;
     client_for<H> client{h.transport(), client_options_for(server)};
     std::vector<std::int64_t> recent;
-    for (int i = 0; i < 7; ++i) recent.push_back(server.seed_job({.job_definition_id = 42, .created_at = minutes_ago(50 - i)}));
+    for (int i = 0; i < 7; ++i) {
+        recent.push_back(server.seed_job({.job_definition_id = 42, .created_at = minutes_ago(50 - i)}));
+    }
     server.seed_job({.job_definition_id = 42, .status = "error", .created_at = minutes_ago(60 * 24 * 3)});  // old
     server.seed_job({.job_definition_id = 43, .created_at = minutes_ago(10)});  // another definition
 

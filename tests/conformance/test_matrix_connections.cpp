@@ -8,6 +8,7 @@ namespace conformance {
 namespace {
 
 using matrix::expectation;
+using matrix::cell_timeout;
 using matrix::matrix_transport;
 using matrix::row;
 using matrix::target;
@@ -35,20 +36,21 @@ void connection_faults(matrix::cells which) {
            .trigger = nothing_sent(), .read = nothing_sent()});
     m.add({.name = "DNS failure (nx.invalid)", .where = target::dns_name, .dns_name = "nx.invalid",
            .trigger = nothing_sent(), .read = nothing_sent()});
-    // The lookup stalls for 3 s; the stop after 200 ms ends the operation at once, and says nothing was sent.
+    // The lookup stalls for 3 s (times `slowdown`); the stop after 200 ms ends the operation at once, and says that
+    // nothing was sent.
     const expectation stopped{.failure = errc::canceled, .posts = 0, .gets = 0, .may_have_reached = false,
                               .at_least = 150ms, .at_most = 1200ms};
     auto stopped_read = stopped;
     stopped_read.known_bug = "wait_machine::fail_canceled drops the transport's with_nothing_sent() mark of a read "
                              "(get_job, list pages): may_have_reached_server() is true";
-    m.add({.name = "DNS stall (sleep-3000.ok.invalid), stopped after 200 ms", .where = target::dns_name,
-           .dns_name = "sleep-3000.ok.invalid", .stop_after = 200ms, .trigger = stopped, .read = stopped_read});
-    // connect_timeout (1 s) bounds the lookup: two attempts, each ended by it, well before the 3 s lookups end.
+    m.add({.name = "DNS stall, stopped after 200 ms", .where = target::dns_name,
+           .dns_name = matrix::stalling_name(), .stop_after = 200ms, .trigger = stopped, .read = stopped_read});
+    // connect_timeout bounds the lookup: two attempts, each ended by it, well before the lookups end.
+    const auto two_timeouts = [] { return nothing_sent(cell_timeout * 9 / 5, 4500ms); };
     m.add({.name = "connect timeout (DNS stall beyond connect_timeout)", .where = target::dns_name,
-           .dns_name = "sleep-3000.ok.invalid", .attempts = 2, .trigger = nothing_sent(1800ms, 4500ms),
-           .read = nothing_sent(1800ms, 4500ms)});
+           .dns_name = matrix::stalling_name(), .attempts = 2, .trigger = two_timeouts(), .read = two_timeouts()});
     m.add({.name = "connect timeout (SYN never answered)", .where = target::full_backlog, .attempts = 2,
-           .trigger = nothing_sent(1800ms, 4500ms), .read = nothing_sent(1800ms, 4500ms)});
+           .trigger = two_timeouts(), .read = two_timeouts()});
     m.add({.name = "TLS: certificate from an untrusted CA",
            .server = tls_server(stranger.certificate_pem, stranger.private_key_pem),
            .trigger = nothing_sent(), .read = nothing_sent()});
