@@ -6,11 +6,11 @@
 
 namespace {
 
-// libcurl honours the proxy variables of the environment: loopback requests to the fake server must not go to a
-// proxy of the machine running the tests.
+// libcurl honours the proxy variables of the environment: loopback requests to the fake server, and the DNS shim's
+// `.invalid` names (tests/support/dns_shim.cpp), must not go to a proxy of the machine running the tests.
 const bool no_proxy_for_loopback = [] {
-    ::setenv("no_proxy", "127.0.0.1,localhost", 1);
-    ::setenv("NO_PROXY", "127.0.0.1,localhost", 1);
+    ::setenv("no_proxy", "127.0.0.1,localhost,.invalid", 1);
+    ::setenv("NO_PROXY", "127.0.0.1,localhost,.invalid", 1);
     return true;
 }();
 
