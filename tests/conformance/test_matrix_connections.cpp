@@ -40,11 +40,8 @@ void connection_faults(matrix::cells which) {
     // nothing was sent.
     const expectation stopped{.failure = errc::canceled, .posts = 0, .gets = 0, .may_have_reached = false,
                               .at_least = 150ms, .at_most = 1200ms};
-    auto stopped_read = stopped;
-    stopped_read.known_bug = "wait_machine::fail_canceled drops the transport's with_nothing_sent() mark of a read "
-                             "(get_job, list pages): may_have_reached_server() is true";
     m.add({.name = "DNS stall, stopped after 200 ms", .where = target::dns_name,
-           .dns_name = matrix::stalling_name(), .stop_after = 200ms, .trigger = stopped, .read = stopped_read});
+           .dns_name = matrix::stalling_name(), .stop_after = 200ms, .trigger = stopped, .read = stopped});
     // connect_timeout bounds the lookup: two attempts, each ended by it, well before the lookups end.
     const auto two_timeouts = [] { return nothing_sent(cell_timeout * 9 / 5, 4500ms); };
     m.add({.name = "connect timeout (DNS stall beyond connect_timeout)", .where = target::dns_name,
@@ -71,14 +68,8 @@ template <class H>
 void connection_faults() {
     connection_faults<H>(matrix::cells::regular);
 }
-template <class H>
-void connection_faults_known_bugs() {
-    connection_faults<H>(matrix::cells::known_bugs);
-}
 
 }  // namespace
 }  // namespace conformance
 
 TROCCO_CONFORMANCE_CASE("fault matrix: connections, DNS and TLS", conformance::connection_faults)
-TROCCO_CONFORMANCE_CASE_SHOULDFAIL("fault matrix: connections, DNS and TLS: known bugs",
-                                   conformance::connection_faults_known_bugs)
