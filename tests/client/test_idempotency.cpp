@@ -16,25 +16,13 @@
 #include <trocco/file_idempotency_store.hpp>
 
 #include "support.hpp"
+#include "../support/temp_files.hpp"
 
 namespace {
 
 using namespace client_test;
 
-/// A fresh directory under /tmp, removed at the end.
-class temporary_directory {
-public:
-    temporary_directory() {
-        char name[] = "/tmp/trocco-state-XXXXXX";
-        path_ = ::mkdtemp(name);
-    }
-    ~temporary_directory() { std::system(("rm -rf '" + path_ + "'").c_str()); }
-    const std::string& path() const { return path_; }
-    std::string file(const std::string& name) const { return path_ + "/" + name; }
-
-private:
-    std::string path_;
-};
+using temporary_directory = test_support::temp_directory;
 
 std::string read_text(const std::string& path) {
     std::ifstream in(path);

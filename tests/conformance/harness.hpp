@@ -22,9 +22,6 @@
 
 #include <utility>  // before Boost 1.74's asio headers, which use std::exchange without including it
 
-#include <stdlib.h>  // mkstemp, getenv
-#include <unistd.h>  // close, write
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -57,6 +54,9 @@
 #include <trocco/trocco.hpp>
 
 #include "../catch.hpp"
+#include "support/text.hpp"
+#include "support/transport_calls.hpp"
+#include "threads.hpp"
 
 namespace conformance {
 
@@ -94,107 +94,7 @@ struct transport_config {
     std::size_t completion_threads = 0;
 };
 
-/// A temporary file with the given contents (a unique name in $TMPDIR or /tmp), removed on destruction.
-class temp_file {
-public:
-    explicit temp_file(std::string_view contents) {
-        const char* dir = std::getenv("TMPDIR");
-        std::string pattern = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/trocco-conformance-ca-XXXXXX";
-        const int fd = ::mkstemp(pattern.data());
-        REQUIRE(fd >= 0);
-        path_ = pattern;
-        std::size_t written = 0;
-        while (written < contents.size()) {
-            const auto n = ::write(fd, contents.data() + written, contents.size() - written);
-            if (n <= 0) break;
-            written += static_cast<std::size_t>(n);
-        }
-        ::close(fd);
-        REQUIRE(written == contents.size());
-    }
-    ~temp_file() { std::remove(path_.c_str()); }
-    temp_file(const temp_file&) = delete;
-    temp_file& operator=(const temp_file&) = delete;
-
-    const std::string& path() const noexcept { return path_; }
-
-private:
-    std::string path_;
-};
-
-/// Requests a stop on `source` after `delay`, from a thread of its own (as an application's watchdog or signal
-/// handler would); the destructor cancels a stop not yet requested and joins.
-class delayed_stop {
-public:
-    delayed_stop(std::stop_source source, std::chrono::milliseconds delay)
-        : thread_([this, source, delay]() mutable {
-              std::unique_lock lock(mutex_);
-              if (!changed_.wait_for(lock, delay, [&] { return canceled_; })) source.request_stop();
-          }) {}
-    ~delayed_stop() {
-        {
-            std::lock_guard lock(mutex_);
-            canceled_ = true;
-        }
-        changed_.notify_all();
-        thread_.join();
-    }
-    delayed_stop(const delayed_stop&) = delete;
-    delayed_stop& operator=(const delayed_stop&) = delete;
-
-private:
-    std::mutex mutex_;
-    std::condition_variable changed_;
-    bool canceled_ = false;
-    std::thread thread_;  // last: started once the members above exist
-};
-
-/// A pool of threads running the functions posted to it, for curl's transport_options::post. The destructor runs
-/// whatever is still queued, then joins.
-class completion_pool {
-public:
-    explicit completion_pool(std::size_t threads) {
-        for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
-    }
-    ~completion_pool() {
-        {
-            std::lock_guard lock(mutex_);
-            stopping_ = true;
-        }
-        changed_.notify_all();
-        for (auto& t : threads_) t.join();
-    }
-    completion_pool(const completion_pool&) = delete;
-    completion_pool& operator=(const completion_pool&) = delete;
-
-    void post(std::function<void()> f) {
-        {
-            std::lock_guard lock(mutex_);
-            queue_.push_back(std::move(f));
-        }
-        changed_.notify_one();
-    }
-
-private:
-    void work() {
-        std::unique_lock lock(mutex_);
-        for (;;) {
-            changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty()) return;  // stopping, and nothing left to run
-            auto f = std::move(queue_.front());
-            queue_.pop_front();
-            lock.unlock();
-            f();
-            lock.lock();
-        }
-    }
-
-    std::mutex mutex_;
-    std::condition_variable changed_;
-    std::deque<std::function<void()>> queue_;
-    bool stopping_ = false;
-    std::vector<std::thread> threads_;  // last: started once the members above exist
-};
+using test_support::temp_file;
 
 // ---- asio --------------------------------------------------------------------------------------------------
 
@@ -442,7 +342,7 @@ inline std::string outcome_name(scripted_outcome o) {
     return "?";
 }
 
-inline bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+using test_support::contains;
 
 inline std::chrono::steady_clock::duration since(std::chrono::steady_clock::time_point start) {
     return std::chrono::steady_clock::now() - start;

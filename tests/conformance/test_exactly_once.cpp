@@ -37,27 +37,7 @@ private:
     std::vector<std::pair<trigger_kind, std::int64_t>> seen_;
 };
 
-/// A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction.
-class temp_directory {
-public:
-    temp_directory() {
-        const char* dir = std::getenv("TMPDIR");
-        std::string pattern = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/trocco-conformance-XXXXXX";
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~temp_directory() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    temp_directory(const temp_directory&) = delete;
-    temp_directory& operator=(const temp_directory&) = delete;
-
-    const std::string& path() const noexcept { return path_; }
-
-private:
-    std::string path_;
-};
+using test_support::temp_directory;
 
 /// Reconciliation that looks three times over 300 ms.
 trocco::wait_options reconciling_wait(trigger_outcomes& outcomes) {

@@ -4,7 +4,7 @@
 
 #include <trocco/testing/test_certificates.hpp>
 
-#include "support/loopback_server.hpp"
+#include "loopback_server.hpp"
 
 namespace test_support {
 

@@ -1,15 +1,9 @@
 // tests/support/transport_calls.hpp - what the transport test programs (asio, curl, conformance) share for calling a
 // transport directly: its awaitables as tasks, plain requests, checking and describing results, and a temporary CA
-// file.
+// file (temp_files.hpp).
 #pragma once
 
-#include <stdlib.h>  // mkstemp
-#include <unistd.h>  // write, close
-
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -20,6 +14,8 @@
 #include <trocco/result.hpp>
 #include <trocco/task.hpp>
 #include <trocco/transport.hpp>
+
+#include "temp_files.hpp"
 
 namespace test_support {
 
@@ -51,33 +47,5 @@ inline std::chrono::milliseconds since(clock_type::time_point start) {
 inline std::string describe(const response_result& r) {
     return r ? "HTTP " + std::to_string(r->status) : r.error().to_string();
 }
-
-/// A temporary file with the given contents (in $TMPDIR or /tmp), removed on destruction: a CA file.
-class temp_file {
-public:
-    explicit temp_file(std::string_view contents) {
-        const char* dir = std::getenv("TMPDIR");
-        std::string pattern = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/trocco-test-XXXXXX";
-        const int fd = ::mkstemp(pattern.data());
-        if (fd < 0) throw std::runtime_error("mkstemp failed");
-        path_ = pattern;
-        std::size_t written = 0;
-        while (written < contents.size()) {
-            const auto n = ::write(fd, contents.data() + written, contents.size() - written);
-            if (n <= 0) break;
-            written += static_cast<std::size_t>(n);
-        }
-        ::close(fd);
-        if (written != contents.size()) throw std::runtime_error("cannot write " + path_);
-    }
-    ~temp_file() { std::remove(path_.c_str()); }
-    temp_file(const temp_file&) = delete;
-    temp_file& operator=(const temp_file&) = delete;
-
-    const std::string& path() const noexcept { return path_; }
-
-private:
-    std::string path_;
-};
 
 }  // namespace test_support
