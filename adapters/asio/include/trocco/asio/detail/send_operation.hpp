@@ -77,7 +77,9 @@ private:
     void new_parser();
     void complete();
 
+    /// Bounds the phase that begins now by `limit`.
     void arm_deadline(std::chrono::milliseconds limit);
+    void wait_for_deadline();
     void on_deadline();
     bool may_resend_on_fresh_connection(const error_code& ec) const;
     void resend_on_fresh_connection();
@@ -90,12 +92,15 @@ private:
     void finish(result<http_response> r);
 
     std::shared_ptr<transport_state> state_;
-    http_request request_;
+    http_request request_;  // until start(): then only its bytes (wire_) and its method are kept
+    http_method method_ = http_method::get;
     url_parts url_;
     connection_pool::key key_;
     std::string wire_;  // the request's bytes
     boost::asio::steady_timer deadline_;
     std::uint64_t deadline_generation_ = 0;
+    std::chrono::steady_clock::time_point deadline_at_{};  // the current phase's
+    bool deadline_armed_ = false;                            // a wait is pending on deadline_
     std::uint64_t attempt_ = 0;    // connect() calls: tells a late lookup result apart
     std::uint64_t lookup_id_ = 0;  // the lookup in progress, 0 for none
     std::vector<tcp::endpoint> endpoints_;
@@ -103,7 +108,7 @@ private:
     std::size_t written_ = 0;
     std::chrono::steady_clock::time_point written_at_{};
     boost::beast::flat_buffer buffer_;  // bytes read and not yet parsed
-    std::optional<parser_type> parser_;
+    std::unique_ptr<parser_type> parser_;
     std::size_t received_ = 0;  // bytes of the answer read, interim answers included
     int interim_responses_ = 0;
     phase phase_ = phase::idle;

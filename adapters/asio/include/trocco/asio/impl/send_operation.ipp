@@ -9,6 +9,8 @@
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include <trocco/detail/saturate.hpp>
+
 #include "../detail/request_bytes.hpp"
 #include "../detail/send_operation.hpp"
 
@@ -38,23 +40,27 @@ TROCCO_DECL void send_operation::start(bool stop_requested) {
     aborted_ = stop_requested;
     if (state_->shut_down || stop_requested) return finish(canceled_error());
     state_->in_flight.insert(shared_from_this());
-    auto url = parse_url(request_.url);
+    // Only the bytes are kept: a send may wait long for a connection (thousands queued for a few connections),
+    // and the request's strings would be a second copy of them.
+    const http_request request = std::move(request_);
+    method_ = request.method;
+    auto url = parse_url(request.url);
     if (!url) return finish(std::move(url).error());
     url_ = std::move(*url);
-    auto bytes = request_bytes(request_, url_, state_->options.keep_alive);
+    auto bytes = request_bytes(request, url_, state_->options.keep_alive);
     if (!bytes) return finish(std::move(bytes).error());
     wire_ = std::move(*bytes);
     key_ = {url_.scheme, url_.host, url_.port};
     // A job-starting POST always goes on a new connection: a pooled one that the server closed meanwhile would
     // fail after the POST may have left, and the outcome would be unknown for nothing.
     phase_ = phase::queued;
-    state_->pool.acquire(key_, request_.method != http_method::get, shared_from_this());
+    state_->pool.acquire(key_, method_ != http_method::get, shared_from_this());
 }
 
 TROCCO_DECL void send_operation::on_connection(std::unique_ptr<connection> c) {
     holds_slot_ = true;
     phase_ = phase::idle;
-    if (c && request_.method != http_method::get) {  // handed over by a release: a POST never reuses one
+    if (c && method_ != http_method::get) {  // handed over by a release: a POST never reuses one
         c->close();
         c.reset();
     }
@@ -181,6 +187,19 @@ TROCCO_DECL void send_operation::write() {
 }
 
 TROCCO_DECL void send_operation::write_more() {
+    if (!connection_->tls() && written_ == 0) {
+        // Plain TCP: write at once, without a completion handler queued in the io_context. A request is a few
+        // hundred bytes and the socket's send buffer is empty, so this nearly always writes it all; only what is
+        // left (would_block, or a partial write) goes through async_write_some.
+        error_code ec;
+        auto& socket = connection_->socket();
+        if (!socket.non_blocking()) socket.non_blocking(true, ec);
+        const std::size_t n = ec ? 0 : socket.write_some(net::buffer(wire_), ec);
+        if (ec != net::error::would_block && ec != net::error::try_again && (ec || n == wire_.size())) {
+            return on_write(ec, n);
+        }
+        written_ += n;
+    }
     connection_->async_write_some(net::buffer(wire_) + written_,
                                   [self = shared_from_this()](const error_code& ec, std::size_t n) {
                                       self->on_write(ec, n);
@@ -206,7 +225,7 @@ TROCCO_DECL void send_operation::on_write(const error_code& ec, std::size_t n) {
 }
 
 TROCCO_DECL void send_operation::new_parser() {
-    parser_.emplace();
+    parser_ = std::make_unique<parser_type>();  // allocated only now: a queued send needs none
     parser_->header_limit(max_header_bytes);
     parser_->body_limit(state_->options.max_response_bytes);
     parser_->eager(false);  // stop after the header: parse() checks it before the body is read
@@ -290,10 +309,23 @@ TROCCO_DECL void send_operation::complete() {
 }
 
 TROCCO_DECL void send_operation::arm_deadline(std::chrono::milliseconds limit) {
+    deadline_at_ = trocco::detail::saturating_add(std::chrono::steady_clock::now(), limit);
+    // The timer is re-armed only for an earlier deadline: a later one (the read after the write) is checked when
+    // the timer fires. Re-arming a timer is a timerfd_settime per phase of every poll.
+    if (deadline_armed_ && deadline_.expiry() <= deadline_at_) return;
+    wait_for_deadline();
+}
+
+TROCCO_DECL void send_operation::wait_for_deadline() {
     const auto generation = ++deadline_generation_;
-    deadline_.expires_after(limit);
+    deadline_armed_ = true;
+    deadline_.expires_at(deadline_at_);
     deadline_.async_wait([self = shared_from_this(), generation](const error_code& ec) {
-        if (!ec && generation == self->deadline_generation_) self->on_deadline();
+        if (generation != self->deadline_generation_) return;  // re-armed meanwhile
+        self->deadline_armed_ = false;
+        if (ec || self->phase_ == phase::done) return;
+        if (std::chrono::steady_clock::now() < self->deadline_at_) return self->wait_for_deadline();
+        self->on_deadline();
     });
 }
 
@@ -307,7 +339,7 @@ TROCCO_DECL void send_operation::on_deadline() {
 }
 
 TROCCO_DECL bool send_operation::may_resend_on_fresh_connection(const error_code& ec) const {
-    if (!reused_ || resent_ || aborted_ || timed_out_ || request_.method != http_method::get) return false;
+    if (!reused_ || resent_ || aborted_ || timed_out_ || method_ != http_method::get) return false;
     if (received_ > 0 || !send_impl::is_connection_end(ec)) return false;
     return phase_ == phase::writing || std::chrono::steady_clock::now() - written_at_ <= stale_connection_window;
 }
