@@ -49,8 +49,11 @@ inline result<std::string> request_bytes(const http_request& request, const url_
     if (request.method == http_method::get && !request.body.empty()) {
         return error{errc::invalid_argument, "a GET request cannot have a body"};
     }
+    // Reserved to size, about: the string lives as long as the send, queued sends included.
+    std::size_t size = 64 + url.target.size() + url.host.size() + request.body.size();
+    for (const auto& h : request.headers) size += h.name.size() + h.value.size() + 4;
     std::string out;
-    out.reserve(256 + request.body.size());
+    out.reserve(size);
     out += to_string(request.method);
     out += ' ';
     out += url.target;
