@@ -8,10 +8,12 @@
 //
 // Each benchmark reports items_per_second = polls per second of wall time (the client and the server run on
 // different threads, so CPU time of the benchmark thread alone would flatter the curl transport, whose work is
-// on its worker thread).
+// on its worker thread), and cpu_us_per_poll = CPU time (user + system) of the whole process, every thread, per
+// poll, from getrusage(RUSAGE_SELF) around the loop: what benchmarks/run compares with wrk's CPU per request.
 #include <utility>  // before Boost 1.74's asio headers
 
 #include <cstdint>
+#include <sys/resource.h>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -55,6 +57,21 @@ trocco::client_options client_options() {
     return o;
 }
 
+/// CPU seconds (user + system) of this process so far, every thread.
+double process_cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    return seconds(u.ru_utime) + seconds(u.ru_stime);
+}
+
+/// Sets the counters once the loop is over: polls per second (wall) and process CPU per poll.
+void report(benchmark::State& state, double cpu_before) {
+    const double cpu = process_cpu_seconds() - cpu_before;
+    state.SetItemsProcessed(state.iterations());
+    if (state.iterations() > 0) state.counters["cpu_us_per_poll"] = cpu * 1e6 / static_cast<double>(state.iterations());
+}
+
 void check_job(benchmark::State& state, const trocco::result<trocco::job>& r) {
     if (!r) {
         state.SkipWithError(("get_job failed: " + r.error().message()).c_str());
@@ -87,6 +104,7 @@ void BM_asio_transport(benchmark::State& state) {
         return std::move(*out);
     };
     check_job(state, poll());  // warm-up: connect once
+    const double cpu_before = process_cpu_seconds();
     for (auto _ : state) {
         auto r = poll();
         benchmark::DoNotOptimize(r);
@@ -95,7 +113,7 @@ void BM_asio_transport(benchmark::State& state) {
             break;
         }
     }
-    state.SetItemsProcessed(state.iterations());
+    report(state, cpu_before);
 }
 BENCHMARK(BM_asio_transport)->UseRealTime()->MinTime(3.0);
 #endif
@@ -106,6 +124,7 @@ void BM_curl_transport(benchmark::State& state) {
     trocco::curl::transport transport;
     trocco::client client(transport, client_options());
     check_job(state, trocco::sync_wait(client.get_job(job_id)));  // warm-up: connect once
+    const double cpu_before = process_cpu_seconds();
     for (auto _ : state) {
         auto r = trocco::sync_wait(client.get_job(job_id));
         benchmark::DoNotOptimize(r);
@@ -114,7 +133,7 @@ void BM_curl_transport(benchmark::State& state) {
             break;
         }
     }
-    state.SetItemsProcessed(state.iterations());
+    report(state, cpu_before);
 }
 BENCHMARK(BM_curl_transport)->UseRealTime()->MinTime(3.0);
 #endif

@@ -7,6 +7,7 @@
 
 #include <utility>  // first: Boost 1.74's asio headers use std::exchange without including <utility>
 
+#include <cerrno>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -17,6 +18,8 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/strand.hpp>
+
+#include <sys/socket.h>
 
 namespace trocco::asio::detail {
 
@@ -67,18 +70,18 @@ public:
     }
 
     /// For an idle connection about to be reused: false when the server has closed it (or reset it, or sent
-    /// something unasked), which a non-blocking peek sees at once, without consuming anything.
+    /// something unasked), which a non-blocking peek sees at once, without consuming anything. One recv() with
+    /// MSG_PEEK | MSG_DONTWAIT: toggling the socket's non-blocking mode around a peek cost three more system calls
+    /// per reuse (two ioctls here, and Asio's own to restore its internal non-blocking mode on the next operation).
     bool looks_alive() noexcept {
         auto& s = socket();
         if (!s.is_open()) return false;
-        error_code ec;
-        s.non_blocking(true, ec);
-        if (ec) return false;
         char byte = 0;
-        const std::size_t n = s.receive(net::buffer(&byte, 1), tcp::socket::message_peek, ec);
-        error_code ignored;
-        s.non_blocking(false, ignored);
-        return n == 0 && ec == net::error::would_block;
+        ssize_t n = 0;
+        do {
+            n = ::recv(s.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        } while (n < 0 && errno == EINTR);
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
     }
 
     /// When the connection went back to the pool.

@@ -49,13 +49,20 @@ inline result<std::string> request_bytes(const http_request& request, const url_
     if (request.method == http_method::get && !request.body.empty()) {
         return error{errc::invalid_argument, "a GET request cannot have a body"};
     }
+    // Reserved to its size: the string lives as long as the send, queued sends included.
+    const std::string host = url.host_header();
+    const std::string content_length = std::to_string(request.body.size());
+    std::size_t size = to_string(request.method).size() + url.target.size() + host.size() + request.body.size() + 32;
+    for (const auto& h : request.headers) size += h.name.size() + h.value.size() + 4;
+    if (request.method == http_method::post) size += content_length.size() + 18;
+    if (!keep_alive) size += 19;
     std::string out;
-    out.reserve(256 + request.body.size());
+    out.reserve(size);
     out += to_string(request.method);
     out += ' ';
     out += url.target;
     out += " HTTP/1.1\r\nHost: ";
-    out += url.host_header();
+    out += host;
     out += "\r\n";
     for (const auto& h : request.headers) {
         if (!is_token(h.name)) return error{errc::invalid_argument, "a request header name is not an HTTP token"};
@@ -70,7 +77,7 @@ inline result<std::string> request_bytes(const http_request& request, const url_
     }
     if (request.method == http_method::post) {
         out += "Content-Length: ";
-        out += std::to_string(request.body.size());
+        out += content_length;
         out += "\r\n";
     }
     if (!keep_alive) out += "Connection: close\r\n";

@@ -51,6 +51,7 @@ public:
 
     completion_slot<result<http_response>> slot;
     const strand_type& strand() const noexcept { return state_->strand; }
+    const std::shared_ptr<transport_state>& state() const noexcept { return state_; }
 
     /// On the strand, once: checks the request and asks the pool for a connection; or, when a stop was requested
     /// before, completes with errc::canceled at once (nothing is sent, not even a connect).
@@ -77,7 +78,9 @@ private:
     void new_parser();
     void complete();
 
+    /// Bounds the phase that begins now by `limit`.
     void arm_deadline(std::chrono::milliseconds limit);
+    void wait_for_deadline();
     void on_deadline();
     bool may_resend_on_fresh_connection(const error_code& ec) const;
     void resend_on_fresh_connection();
@@ -89,21 +92,31 @@ private:
     error canceled_error() const;
     void finish(result<http_response> r);
 
+    /// What only a send that holds a connection slot needs, allocated when it gets one: thousands of sends may be
+    /// queued for a few connections, each holding only the request's bytes and where they go.
+    struct exchange_state {
+        explicit exchange_state(const strand_type& strand) : deadline(strand) {}
+        boost::asio::steady_timer deadline;
+        boost::beast::flat_buffer buffer;  // bytes read and not yet parsed
+        std::optional<parser_type> parser;
+        std::vector<tcp::endpoint> endpoints;
+    };
+
+    connection_pool::key pool_key() const { return {url_.scheme, url_.host, url_.port}; }
+
     std::shared_ptr<transport_state> state_;
-    http_request request_;
+    std::unique_ptr<http_request> request_;  // until start(): then only its bytes (wire_) and its method are kept
+    http_method method_ = http_method::get;
     url_parts url_;
-    connection_pool::key key_;
     std::string wire_;  // the request's bytes
-    boost::asio::steady_timer deadline_;
+    std::unique_ptr<exchange_state> exchange_;
     std::uint64_t deadline_generation_ = 0;
+    std::chrono::steady_clock::time_point deadline_at_{};  // the current phase's
     std::uint64_t attempt_ = 0;    // connect() calls: tells a late lookup result apart
     std::uint64_t lookup_id_ = 0;  // the lookup in progress, 0 for none
-    std::vector<tcp::endpoint> endpoints_;
     std::unique_ptr<connection> connection_;
     std::size_t written_ = 0;
     std::chrono::steady_clock::time_point written_at_{};
-    boost::beast::flat_buffer buffer_;  // bytes read and not yet parsed
-    std::optional<parser_type> parser_;
     std::size_t received_ = 0;  // bytes of the answer read, interim answers included
     int interim_responses_ = 0;
     phase phase_ = phase::idle;
@@ -112,6 +125,7 @@ private:
     bool resent_ = false;         // already sent once more on a fresh connection
     bool write_started_ = false;  // some byte of the request may have left: never "nothing sent" again
     bool timed_out_ = false;
+    bool deadline_armed_ = false;  // a wait is pending on exchange_->deadline
     bool aborted_ = false;
     bool destroyed_ = false;
 };

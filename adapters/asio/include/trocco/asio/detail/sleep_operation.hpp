@@ -21,6 +21,7 @@ public:
 
     completion_slot<result<void>> slot;
     const strand_type& strand() const noexcept { return state_->strand; }
+    const std::shared_ptr<transport_state>& state() const noexcept { return state_; }
 
     void start(bool stop_requested);
     void abort(bool destroyed) override;

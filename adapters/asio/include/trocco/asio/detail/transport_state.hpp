@@ -15,6 +15,7 @@
 #include <stop_token>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -29,6 +30,19 @@ namespace trocco::asio::detail {
 /// How many getaddrinfo calls one transport runs at once, each on a thread of its own.
 inline constexpr std::size_t max_concurrent_lookups = 8;
 
+class abortable;
+class transport_state;
+
+/// A stop callback: posts the abort of the operation to the transport's strand (a stop may come from any thread).
+/// Its own type rather than a std::function (the two weak pointers would not fit std::function's small buffer,
+/// and every waiting operation would hold one more allocation), and weak pointers rather than a copy of the
+/// strand: it is stored in every waiting operation, stoppable or not.
+struct stop_forwarder {
+    std::weak_ptr<abortable> op;
+    std::weak_ptr<transport_state> state;
+    void operator()() const;
+};
+
 /// The awaiting side of one operation: the coroutine to resume, and the stop registration.
 template <class Result>
 class completion_slot {
@@ -42,7 +56,7 @@ public:
     Result take() { return std::move(*result_); }
 
     std::coroutine_handle<> continuation;
-    std::optional<std::stop_callback<std::function<void()>>> stop_registration;
+    std::optional<std::stop_callback<stop_forwarder>> stop_registration;
 
 private:
     std::optional<Result> result_;
@@ -86,5 +100,15 @@ public:
     std::set<std::shared_ptr<abortable>> in_flight;
     bool shut_down = false;
 };
+
+inline void stop_forwarder::operator()() const {
+    // The state outlives every operation (each holds it), so a live state is enough to post; the operation itself
+    // is looked up again on the strand.
+    if (const auto s = state.lock()) {
+        boost::asio::post(s->strand, [weak = op] {
+            if (auto o = weak.lock()) o->abort(false);
+        });
+    }
+}
 
 }  // namespace trocco::asio::detail

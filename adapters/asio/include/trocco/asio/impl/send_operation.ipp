@@ -9,6 +9,8 @@
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include <trocco/detail/saturate.hpp>
+
 #include "../detail/request_bytes.hpp"
 #include "../detail/send_operation.hpp"
 
@@ -32,29 +34,34 @@ inline error with_cause(errc code, const std::string& what, const error_code& ec
 }  // namespace send_impl
 
 TROCCO_DECL send_operation::send_operation(std::shared_ptr<transport_state> state, http_request request)
-    : state_(std::move(state)), request_(std::move(request)), deadline_(state_->strand) {}
+    : state_(std::move(state)), request_(std::make_unique<http_request>(std::move(request))) {}
 
 TROCCO_DECL void send_operation::start(bool stop_requested) {
     aborted_ = stop_requested;
     if (state_->shut_down || stop_requested) return finish(canceled_error());
     state_->in_flight.insert(shared_from_this());
-    auto url = parse_url(request_.url);
+    // Only the bytes are kept: a send may wait long for a connection (thousands queued for a few connections),
+    // and the request's strings would be a second copy of them.
+    const http_request request = std::move(*request_);
+    request_.reset();
+    method_ = request.method;
+    auto url = parse_url(request.url);
     if (!url) return finish(std::move(url).error());
     url_ = std::move(*url);
-    auto bytes = request_bytes(request_, url_, state_->options.keep_alive);
+    auto bytes = request_bytes(request, url_, state_->options.keep_alive);
     if (!bytes) return finish(std::move(bytes).error());
     wire_ = std::move(*bytes);
-    key_ = {url_.scheme, url_.host, url_.port};
     // A job-starting POST always goes on a new connection: a pooled one that the server closed meanwhile would
     // fail after the POST may have left, and the outcome would be unknown for nothing.
     phase_ = phase::queued;
-    state_->pool.acquire(key_, request_.method != http_method::get, shared_from_this());
+    state_->pool.acquire(pool_key(), method_ != http_method::get, shared_from_this());
 }
 
 TROCCO_DECL void send_operation::on_connection(std::unique_ptr<connection> c) {
     holds_slot_ = true;
+    exchange_ = std::make_unique<exchange_state>(state_->strand);
     phase_ = phase::idle;
-    if (c && request_.method != http_method::get) {  // handed over by a release: a POST never reuses one
+    if (c && method_ != http_method::get) {  // handed over by a release: a POST never reuses one
         c->close();
         c.reset();
     }
@@ -70,7 +77,7 @@ TROCCO_DECL void send_operation::abort(bool destroyed) {
     destroyed_ = destroyed;
     switch (phase_) {
         case phase::queued:
-            state_->pool.forget(key_, this);
+            state_->pool.forget(pool_key(), this);
             return finish(canceled_error());
         case phase::resolving:
         case phase::idle:
@@ -91,7 +98,7 @@ TROCCO_DECL void send_operation::connect() {
     error_code not_ip;
     const auto address = net::ip::make_address(url_.host, not_ip);
     if (!not_ip) {  // an IP literal: nothing to look up
-        endpoints_.assign(1, tcp::endpoint(address, url_.port));
+        exchange_->endpoints.assign(1, tcp::endpoint(address, url_.port));
         return connect_endpoint(0);
     }
     try {
@@ -118,7 +125,7 @@ TROCCO_DECL void send_operation::on_resolved(std::uint64_t attempt, lookup_resul
     if (found.endpoints.empty()) {
         return finish(error{errc::connect_failed, "resolving " + url_.host + ": " + found.failure});
     }
-    endpoints_ = std::move(found.endpoints);
+    exchange_->endpoints = std::move(found.endpoints);
     connect_endpoint(0);
 }
 
@@ -144,7 +151,7 @@ TROCCO_DECL void send_operation::connect_endpoint(std::size_t index) {
     }
     error_code ignored;
     connection_->socket().close(ignored);  // after a failed attempt on the previous address
-    connection_->socket().async_connect(endpoints_[index],
+    connection_->socket().async_connect(exchange_->endpoints[index],
                                         [self = shared_from_this(), index](const error_code& ec) {
                                             self->on_connected(index, ec);
                                         });
@@ -154,7 +161,7 @@ TROCCO_DECL void send_operation::on_connected(std::size_t index, const error_cod
     if (phase_ == phase::done) return;
     const std::string what = "connecting to " + url_.host_header();
     if (ec) {
-        if (!aborted_ && !timed_out_ && index + 1 < endpoints_.size()) return connect_endpoint(index + 1);
+        if (!aborted_ && !timed_out_ && index + 1 < exchange_->endpoints.size()) return connect_endpoint(index + 1);
         return fail(errc::connect_failed, what, ec);
     }
     error_code ignored;
@@ -181,6 +188,19 @@ TROCCO_DECL void send_operation::write() {
 }
 
 TROCCO_DECL void send_operation::write_more() {
+    if (!connection_->tls() && written_ == 0) {
+        // Plain TCP: write at once, without a completion handler queued in the io_context. A request is a few
+        // hundred bytes and the socket's send buffer is empty, so this nearly always writes it all; only what is
+        // left (would_block, or a partial write) goes through async_write_some.
+        error_code ec;
+        auto& socket = connection_->socket();
+        if (!socket.non_blocking()) socket.non_blocking(true, ec);
+        const std::size_t n = ec ? 0 : socket.write_some(net::buffer(wire_), ec);
+        if (ec != net::error::would_block && ec != net::error::try_again && (ec || n == wire_.size())) {
+            return on_write(ec, n);
+        }
+        written_ += n;
+    }
     connection_->async_write_some(net::buffer(wire_) + written_,
                                   [self = shared_from_this()](const error_code& ec, std::size_t n) {
                                       self->on_write(ec, n);
@@ -198,7 +218,7 @@ TROCCO_DECL void send_operation::on_write(const error_code& ec, std::size_t n) {
     written_at_ = std::chrono::steady_clock::now();
     phase_ = phase::reading;
     arm_deadline(state_->options.read_timeout);  // the whole answer, interim ones included
-    buffer_.clear();
+    exchange_->buffer.clear();
     received_ = 0;
     interim_responses_ = 0;
     new_parser();
@@ -206,15 +226,15 @@ TROCCO_DECL void send_operation::on_write(const error_code& ec, std::size_t n) {
 }
 
 TROCCO_DECL void send_operation::new_parser() {
-    parser_.emplace();
-    parser_->header_limit(max_header_bytes);
-    parser_->body_limit(state_->options.max_response_bytes);
-    parser_->eager(false);  // stop after the header: parse() checks it before the body is read
+    exchange_->parser.emplace();
+    exchange_->parser->header_limit(max_header_bytes);
+    exchange_->parser->body_limit(state_->options.max_response_bytes);
+    exchange_->parser->eager(false);  // stop after the header: parse() checks it before the body is read
 }
 
 TROCCO_DECL void send_operation::read() {
     constexpr std::size_t read_size = 16 * 1024;  // an API answer is a few KiB; the buffer grows for more
-    connection_->async_read_some(buffer_.prepare(read_size),
+    connection_->async_read_some(exchange_->buffer.prepare(read_size),
                                  [self = shared_from_this()](const error_code& ec, std::size_t n) {
                                      self->on_read(ec, n);
                                  });
@@ -222,7 +242,7 @@ TROCCO_DECL void send_operation::read() {
 
 TROCCO_DECL void send_operation::on_read(const error_code& ec, std::size_t n) {
     if (phase_ == phase::done) return;
-    buffer_.commit(n);
+    exchange_->buffer.commit(n);
     received_ += n;
     if (ec && !aborted_ && !timed_out_ && send_impl::is_connection_end(ec) && n == 0) return on_end_of_stream(ec);
     if (ec) return fail(errc::transport_failure, "reading the response", ec);
@@ -231,10 +251,10 @@ TROCCO_DECL void send_operation::on_read(const error_code& ec, std::size_t n) {
 
 TROCCO_DECL void send_operation::on_end_of_stream(const error_code& ec) {
     if (may_resend_on_fresh_connection(ec)) return resend_on_fresh_connection();
-    if ((ec == net::error::eof || ec == net::ssl::error::stream_truncated) && parser_->got_some()) {
+    if ((ec == net::error::eof || ec == net::ssl::error::stream_truncated) && exchange_->parser->got_some()) {
         error_code eof_ec;
-        parser_->put_eof(eof_ec);  // a body that runs to the end of the connection ends here
-        if (!eof_ec && parser_->is_done()) return complete();
+        exchange_->parser->put_eof(eof_ec);  // a body that runs to the end of the connection ends here
+        if (!eof_ec && exchange_->parser->is_done()) return complete();
     }
     if (received_ == 0) return fail(errc::transport_failure, "the server closed the connection without answering", ec);
     fail(errc::transport_failure, "the server closed the connection in the middle of the answer", ec);
@@ -242,21 +262,21 @@ TROCCO_DECL void send_operation::on_end_of_stream(const error_code& ec) {
 
 TROCCO_DECL void send_operation::parse() {
     namespace http = boost::beast::http;
-    while (buffer_.size() > 0) {
+    while (exchange_->buffer.size() > 0) {
         error_code ec;
-        const std::size_t used = parser_->put(buffer_.data(), ec);
-        buffer_.consume(used);
+        const std::size_t used = exchange_->parser->put(exchange_->buffer.data(), ec);
+        exchange_->buffer.consume(used);
         if (ec == http::error::need_more) break;
         if (ec) return fail_parse(ec);
-        if (parser_->is_header_done() && !parser_->eager()) {
+        if (exchange_->parser->is_header_done() && !exchange_->parser->eager()) {
             // Beast 1.74 does not hold a declared Content-Length against body_limit, and its string body reserves
             // that much as the body begins: check here, between the header and the body.
-            const auto declared = parser_->content_length();
+            const auto declared = exchange_->parser->content_length();
             if (declared && *declared > state_->options.max_response_bytes) return fail_parse(http::error::body_limit);
-            parser_->eager(true);  // the body, as it comes
+            exchange_->parser->eager(true);  // the body, as it comes
         }
-        if (parser_->is_done()) {
-            const unsigned status = parser_->get().result_int();
+        if (exchange_->parser->is_done()) {
+            const unsigned status = exchange_->parser->get().result_int();
             if (status < 100 || status >= 200 || status == 101) return complete();
             // An interim answer (100 Continue, 103 Early Hints, ...): read past it, to the final one.
             if (++interim_responses_ > max_interim_responses) {
@@ -272,7 +292,7 @@ TROCCO_DECL void send_operation::parse() {
 }
 
 TROCCO_DECL void send_operation::complete() {
-    auto message = parser_->release();
+    auto message = exchange_->parser->release();
     http_response response;
     response.status = static_cast<int>(message.result_int());
     for (const auto& field : message) {
@@ -281,7 +301,7 @@ TROCCO_DECL void send_operation::complete() {
     response.body = std::move(message.body());
     // Reusable only after an answer that allows keep-alive and ends where the connection's data ends: bytes
     // after it would be taken as the start of the next request's answer.
-    const bool reusable = message.keep_alive() && response.status != 101 && buffer_.size() == 0 && !aborted_;
+    const bool reusable = message.keep_alive() && response.status != 101 && exchange_->buffer.size() == 0 && !aborted_;
     if (!reusable && connection_) {
         connection_->close();
         connection_.reset();
@@ -290,10 +310,23 @@ TROCCO_DECL void send_operation::complete() {
 }
 
 TROCCO_DECL void send_operation::arm_deadline(std::chrono::milliseconds limit) {
+    deadline_at_ = trocco::detail::saturating_add(std::chrono::steady_clock::now(), limit);
+    // The timer is re-armed only for an earlier deadline: a later one (the read after the write) is checked when
+    // the timer fires. Re-arming a timer is a timerfd_settime per phase of every poll.
+    if (deadline_armed_ && exchange_->deadline.expiry() <= deadline_at_) return;
+    wait_for_deadline();
+}
+
+TROCCO_DECL void send_operation::wait_for_deadline() {
     const auto generation = ++deadline_generation_;
-    deadline_.expires_after(limit);
-    deadline_.async_wait([self = shared_from_this(), generation](const error_code& ec) {
-        if (!ec && generation == self->deadline_generation_) self->on_deadline();
+    deadline_armed_ = true;
+    exchange_->deadline.expires_at(deadline_at_);
+    exchange_->deadline.async_wait([self = shared_from_this(), generation](const error_code& ec) {
+        if (generation != self->deadline_generation_) return;  // re-armed meanwhile
+        self->deadline_armed_ = false;
+        if (ec || self->phase_ == phase::done) return;
+        if (std::chrono::steady_clock::now() < self->deadline_at_) return self->wait_for_deadline();
+        self->on_deadline();
     });
 }
 
@@ -307,7 +340,7 @@ TROCCO_DECL void send_operation::on_deadline() {
 }
 
 TROCCO_DECL bool send_operation::may_resend_on_fresh_connection(const error_code& ec) const {
-    if (!reused_ || resent_ || aborted_ || timed_out_ || request_.method != http_method::get) return false;
+    if (!reused_ || resent_ || aborted_ || timed_out_ || method_ != http_method::get) return false;
     if (received_ > 0 || !send_impl::is_connection_end(ec)) return false;
     return phase_ == phase::writing || std::chrono::steady_clock::now() - written_at_ <= stale_connection_window;
 }
@@ -352,7 +385,7 @@ TROCCO_DECL void send_operation::finish(result<http_response> r) {
     if (phase_ == phase::done) return;
     const bool was_resolving = phase_ == phase::resolving;
     phase_ = phase::done;
-    deadline_.cancel();
+    if (exchange_) exchange_->deadline.cancel();
     if (was_resolving && lookup_id_ != 0) state_->names.abandon(lookup_id_);
     lookup_id_ = 0;
     if (!r && !write_started_ && r.error().kind() == errc::connect_failed) {
@@ -366,7 +399,7 @@ TROCCO_DECL void send_operation::finish(result<http_response> r) {
         auto reusable = r ? std::move(connection_) : nullptr;
         if (connection_) connection_->close();
         connection_.reset();
-        state_->pool.release(key_, std::move(reusable));
+        state_->pool.release(pool_key(), std::move(reusable));
     }
     slot.complete(std::move(r));
 }

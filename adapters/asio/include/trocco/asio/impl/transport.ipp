@@ -33,12 +33,7 @@ void start_on_strand(const std::shared_ptr<Operation>& op, std::coroutine_handle
     boost::asio::dispatch(op->strand(), [op, stop = std::move(stop)]() mutable {
         const bool stopped = stop.stop_requested();
         if (stop.stop_possible() && !stopped) {
-            std::weak_ptr<Operation> weak = op;
-            op->slot.stop_registration.emplace(std::move(stop), [weak, strand = op->strand()] {
-                boost::asio::post(strand, [weak] {
-                    if (auto o = weak.lock()) o->abort(false);
-                });
-            });
+            op->slot.stop_registration.emplace(std::move(stop), stop_forwarder{op, op->state()});
         }
         op->start(stopped);
     });

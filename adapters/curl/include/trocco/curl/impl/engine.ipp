@@ -68,6 +68,7 @@ TROCCO_DECL engine::~engine() {
         std::terminate();
     }
     worker_.join();
+    for (CURL* easy : spare_easy_) curl_easy_cleanup(easy);  // never added to the multi handle since their reset
     // Every operation was completed by the worker before it returned, so no stop callback can still use the
     // multi handle.
     curl_multi_cleanup(multi_);
@@ -177,7 +178,12 @@ TROCCO_DECL void engine::start_transfer(std::shared_ptr<send_operation> op) noex
         return setup_failed("out of memory");
     }
     t->sockets = sockets_.get();
-    t->easy = curl_easy_init();
+    if (spare_easy_.empty()) {
+        t->easy = curl_easy_init();
+    } else {
+        t->easy = spare_easy_.back();
+        spare_easy_.pop_back();
+    }
     if (t->easy == nullptr) return setup_failed("curl_easy_init failed");
     if (const CURLcode code = configure(*t, options_); code != CURLE_OK) {
         return setup_failed(std::string("cannot set up the transfer: ") + curl_easy_strerror(code));
@@ -217,9 +223,21 @@ TROCCO_DECL void engine::reap_transfers() noexcept {
         } catch (...) {
             op->outcome.emplace(error{errc::transport_failure, "out of memory reading the response"});
         }
-        t.reset();  // the easy handle and the header list
+        recycle(*t);
+        t.reset();  // the header list (and the easy handle, when not kept)
         finish(std::move(op));
     }
+}
+
+TROCCO_DECL void engine::recycle(transfer& t) noexcept {
+    if (t.easy == nullptr || spare_easy_.size() >= max_spare_easy_handles) return;
+    try {
+        spare_easy_.reserve(max_spare_easy_handles);
+    } catch (...) {
+        return;  // out of memory: the handle is cleaned up with the transfer instead
+    }
+    curl_easy_reset(t.easy);  // every option back to its default; the connections stay in the multi handle's cache
+    spare_easy_.push_back(std::exchange(t.easy, nullptr));
 }
 
 TROCCO_DECL bool engine::restart_on_fresh_connection(transfer& t) noexcept {
