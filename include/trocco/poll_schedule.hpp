@@ -42,7 +42,7 @@ struct poll_schedule {
     /// A schedule planned from the durations of a definition's recent successful runs: it sleeps through most of
     /// the expected run time and polls densely around its likely end. The durations' median and spread (in log
     /// space: median and median absolute deviation) define a log-normal model; the poll times minimise the mean
-    /// detection delay plus 0.8 s per call under it (a dynamic program over 250 instants from 3 spreads below the
+    /// detection delay plus 0.55 s per call under it (a dynamic program over 250 instants from 3 spreads below the
     /// median to 3.5 above), never closer together than the fallback's first_delay. With fewer than 5 durations, or a spread so wide that history says little (a log-space
     /// deviation above 0.8, about x2.2), `fallback` is returned unchanged. Past the last planned time the fallback's
     /// rule applies.
