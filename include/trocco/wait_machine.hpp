@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -196,13 +197,23 @@ private:
     std::optional<wall_clock::time_point> trigger_wall_;
     std::optional<http_request> request_;  // a trigger or fetch, kept while it may be sent again
     std::optional<any_job> seen_;
-    std::string unknown_reason_;  // why the trigger's outcome is unknown, for the reconciliation's messages
-    // Reconciliation: the first candidate found is kept in seen_, every candidate's id here; the cursors of this
-    // round, to refuse one that repeats.
-    std::vector<std::int64_t> candidate_ids_;
-    std::vector<std::string> cursors_;
-    std::optional<result<any_job>> result_;
-    std::optional<http_response> fetched_;
+    std::optional<error> failure_;  // the result once done, if a failure; a success is the job in seen_
+    bool done_ok_ = false;          // done, and seen_ is the result
+    // What only reconciliation and fetches use, allocated when first needed (most waits never do: a waiting job
+    // costs less memory). Reconciliation: why the trigger's outcome is unknown, for its messages; the first
+    // candidate found is kept in seen_, every candidate's id here; the cursors of this round, to refuse one that
+    // repeats. A fetch: the answer, until take_response().
+    struct rare_state {
+        std::string unknown_reason;
+        std::vector<std::int64_t> candidate_ids;
+        std::vector<std::string> cursors;
+        std::optional<http_response> fetched;
+    };
+    std::unique_ptr<rare_state> rare_;
+    rare_state& rare() {
+        if (!rare_) rare_ = std::make_unique<rare_state>();
+        return *rare_;
+    }
     wait_step step_;
 };
 

@@ -115,7 +115,7 @@ TROCCO_DECL wait_machine wait_machine::fetch(wait_context context, http_request 
 
 TROCCO_DECL wait_machine wait_machine::failed(wait_context context, error e) {
     wait_machine m(context, mode::failed, job_kind::transfer, {});
-    m.result_.emplace(std::move(e));
+    m.failure_.emplace(std::move(e));
     return m;
 }
 
@@ -123,7 +123,7 @@ TROCCO_DECL wait_machine wait_machine::failed(wait_context context, error e) {
 
 TROCCO_DECL void wait_machine::start(clock::time_point now, wall_clock::time_point wall_now) {
     started_at_ = now;
-    if (mode_ == mode::failed) return finish(std::move(*result_), now);
+    if (mode_ == mode::failed) return finish(std::move(*failure_), now);
     const bool waits = mode_ == mode::trigger_and_wait || mode_ == mode::attach || mode_ == mode::reconcile;
     if (waits) {
         const wait_options& o = options_;
@@ -195,7 +195,7 @@ TROCCO_DECL result<http_request> wait_machine::build(request_role role) const {
     query.start_time = format_context_time(since, std::chrono::minutes{0});
     query.time_zone = "Etc/UTC";
     query.page_size = 100;
-    return context_.builder->job_history(definition_id_, query, cursors_.empty() ? "" : cursors_.back());
+    return context_.builder->job_history(definition_id_, query, rare_ && !rare_->cursors.empty() ? rare_->cursors.back() : "");
 }
 
 TROCCO_DECL void wait_machine::send(request_role role, clock::time_point now) {

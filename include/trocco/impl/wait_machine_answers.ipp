@@ -41,7 +41,7 @@ TROCCO_DECL void wait_machine::on_trigger_answer(result<http_response> outcome, 
     const auto unknown = [&](std::string why, int status) {
         emit(events::trigger_outcome{now, events::trigger_outcome::kind::unknown, kind_, definition_id_, 0});
         if (options_.reconcile && mode_ == mode::trigger_and_wait) {
-            unknown_reason_ = std::move(why);
+            rare().unknown_reason = std::move(why);
             return begin_reconcile(now);
         }
         finish(error{errc::outcome_unknown, std::move(why) + ": " + std::string(detail::maybe_started), status}, now);
@@ -113,18 +113,19 @@ TROCCO_DECL void wait_machine::on_list_answer(result<http_response> outcome, clo
     const auto since = *trigger_wall_ - options_.reconcile_skew;
     for (auto& j : page->items) {
         if (j.created_at && *j.created_at < since) continue;  // the server's filter, checked again
-        if (std::find(candidate_ids_.begin(), candidate_ids_.end(), j.id) != candidate_ids_.end()) continue;
-        candidate_ids_.push_back(j.id);
+        auto& ids = rare().candidate_ids;
+        if (std::find(ids.begin(), ids.end(), j.id) != ids.end()) continue;
+        ids.push_back(j.id);
         if (!seen_) seen_.emplace(std::move(j));
     }
     ++pages_;
     if (page->next_cursor) {
-        if (std::find(cursors_.begin(), cursors_.end(), *page->next_cursor) != cursors_.end()) {
+        if (auto& cursors = rare().cursors; std::find(cursors.begin(), cursors.end(), *page->next_cursor) != cursors.end()) {
             return finish(error{errc::outcome_unknown, "the trigger's outcome is unknown and the job list repeats its "
                                                        "cursor (a broken list): " + std::string(detail::maybe_started)},
                           now);
         }
-        cursors_.push_back(std::move(*page->next_cursor));
+        rare().cursors.push_back(std::move(*page->next_cursor));
         return send(request_role::list, now);
     }
     end_reconcile_round(now);
@@ -133,7 +134,7 @@ TROCCO_DECL void wait_machine::on_list_answer(result<http_response> outcome, clo
 TROCCO_DECL void wait_machine::on_fetch_answer(result<http_response> outcome, clock::time_point now,
                                                wall_clock::time_point wall_now) {
     if (outcome && is_success_status(outcome->status)) {
-        fetched_ = std::move(*outcome);
+        rare().fetched = std::move(*outcome);
         return finish(any_job{}, now);  // the value is unused: take_response() gives the answer
     }
     if (retry_later(request_kind::read, outcome, now, wall_now)) return;
@@ -141,17 +142,18 @@ TROCCO_DECL void wait_machine::on_fetch_answer(result<http_response> outcome, cl
 }
 
 TROCCO_DECL bool wait_machine::reject(error e, clock::time_point now, wall_clock::time_point wall_now) {
-    fetched_.reset();
-    result_.reset();
+    if (rare_) rare_->fetched.reset();
+    failure_.reset();
+    done_ok_ = false;
     if (retry_later(request_kind::read, result<http_response>(e), now, wall_now)) return true;
     finish(std::move(e), now);
     return false;
 }
 
 TROCCO_DECL result<http_response> wait_machine::take_response() {
-    if (fetched_) {
-        auto answer = std::move(*fetched_);
-        fetched_.reset();
+    if (rare_ && rare_->fetched) {
+        auto answer = std::move(*rare_->fetched);
+        rare_->fetched.reset();
         return answer;
     }
     auto r = take_result();

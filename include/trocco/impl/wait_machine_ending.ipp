@@ -87,34 +87,35 @@ TROCCO_DECL void wait_machine::begin_reconcile(clock::time_point now) {
     mode_ = mode::reconcile;
     request_.reset();
     reconcile_round_ = 0;
-    candidate_ids_.clear();
-    cursors_.clear();
+    rare().candidate_ids.clear();
+    rare().cursors.clear();
     seen_.reset();
     pages_ = 0;
     send(request_role::list, now);
 }
 
 TROCCO_DECL void wait_machine::end_reconcile_round(clock::time_point now) {
-    if (candidate_ids_.size() == 1) {
+    auto& candidate_ids = rare().candidate_ids;
+    if (candidate_ids.size() == 1) {
         job adopted = std::get<job>(std::move(*seen_));
         seen_.reset();
         return job_known(std::move(adopted), events::trigger_outcome::kind::adopted, now);
     }
-    if (candidate_ids_.size() > 1) {
+    if (candidate_ids.size() > 1) {
         std::string ids;
-        for (const auto id : candidate_ids_) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+        for (const auto id : candidate_ids) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
         return finish(error{errc::outcome_unknown, "the trigger's outcome is unknown and " +
-                                                       std::to_string(candidate_ids_.size()) +
+                                                       std::to_string(candidate_ids.size()) +
                                                        " jobs were created since it: " + ids +
                                                        "; check which is ours before running it again"}
-                          .with_candidate_job_ids(candidate_ids_),
+                          .with_candidate_job_ids(candidate_ids),
                       now);
     }
     ++reconcile_round_;
-    cursors_.clear();
+    rare().cursors.clear();
     pages_ = 0;
     if (reconcile_round_ >= options_.reconcile_rounds) {
-        const std::string why = unknown_reason_.empty() ? std::string{} : unknown_reason_ + "; ";
+        const std::string why = rare().unknown_reason.empty() ? std::string{} : rare().unknown_reason + "; ";
         return finish(error{errc::outcome_unknown,
                             why + "no job created since the trigger was found (looked " +
                                 std::to_string(reconcile_round_) + " times): it probably did not start, but check "
@@ -208,17 +209,28 @@ TROCCO_DECL void wait_machine::finish(result<any_job> r, clock::time_point now) 
     step_.request = {};
     if (mode_ != mode::fetch) request_.reset();  // a fetch may be rejected and sent again
     const std::optional<errc> failure = r ? std::nullopt : std::optional<errc>(r.error().kind());
-    result_.emplace(std::move(r));
+    if (r) {
+        seen_ = std::move(*r);  // the result is the job last seen: kept once, not beside a copy
+        done_ok_ = true;
+    } else {
+        failure_.emplace(std::move(r).error());
+    }
     if (mode_ != mode::fetch) {  // a page of a list is not a wait
         emit(events::wait_finished{now, failure, job_id_, polls_, detail::saturating_until(started_at_, now)});
     }
 }
 
 TROCCO_DECL result<any_job> wait_machine::take_result() {
-    if (!result_) return error{errc::invalid_argument, "wait_machine::take_result() before the machine is done"};
-    auto r = std::move(*result_);
-    result_.reset();
-    return r;
+    if (done_ok_ && seen_) {
+        done_ok_ = false;
+        any_job j = std::move(*seen_);
+        seen_.reset();
+        return j;
+    }
+    if (!failure_) return error{errc::invalid_argument, "wait_machine::take_result() before the machine is done"};
+    error e = std::move(*failure_);
+    failure_.reset();
+    return e;
 }
 
 TROCCO_DECL void wait_machine::emit(const wait_event& e) const {
