@@ -30,7 +30,8 @@ class TroccoCppConan(ConanFile):
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
     options = {"with_asio": [True, False], "with_curl": [True, False]}
-    default_options = {"with_asio": True, "with_curl": True}
+    # The adapter needs Boost's headers only (Asio, Beast): no Boost library is built for it.
+    default_options = {"with_asio": True, "with_curl": True, "boost/*:header_only": True}
     exports_sources = (
         "include/*",
         "adapters/asio/include/*",
