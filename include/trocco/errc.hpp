@@ -92,5 +92,7 @@ inline std::error_code make_error_code(errc e) noexcept {
 
 }  // namespace trocco
 
+/// @cond
 template <>
 struct std::is_error_code_enum<trocco::errc> : std::true_type {};
+/// @endcond

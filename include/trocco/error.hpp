@@ -38,6 +38,7 @@ struct error_context {
 /// Third-party transports build these too: `trocco::error{trocco::errc::connect_failed, "connection refused"}`.
 class error {
 public:
+    /// An error of `code` with a description (or the server's message) and the HTTP status behind it, if any.
     error(errc code, std::string message, int http_status = 0)
         : message_(std::move(message)), http_status_(http_status), code_(code) {}
 
@@ -81,34 +82,48 @@ public:
         return context_ ? context_->candidate_job_ids : none;
     }
 
+    /// Sets job_id().
     error& with_job_id(std::int64_t id) & noexcept { job_id_ = id; return *this; }
+    /// Sets job_id() (on a temporary, for chaining).
     error&& with_job_id(std::int64_t id) && noexcept { return std::move(with_job_id(id)); }
     /// Marks that no byte of the request left this process (see may_have_reached_server()).
     error& with_nothing_sent() & noexcept { nothing_sent_ = true; return *this; }
+    /// Marks that no byte of the request left this process (on a temporary).
     error&& with_nothing_sent() && noexcept { return std::move(with_nothing_sent()); }
+    /// Sets definition_id().
     error& with_definition_id(std::int64_t id) & { edit().definition_id = id; return *this; }
+    /// Sets definition_id() (on a temporary).
     error&& with_definition_id(std::int64_t id) && { return std::move(with_definition_id(id)); }
+    /// Sets trigger_time().
     error& with_trigger_time(std::chrono::system_clock::time_point t) & { edit().trigger_time = t; return *this; }
+    /// Sets trigger_time() (on a temporary).
     error&& with_trigger_time(std::chrono::system_clock::time_point t) && {
         return std::move(with_trigger_time(t));
     }
     /// Attaches the last job seen; also sets job_id() from it.
     error& with_last_job(trocco::job j) & { job_id_ = j.id; edit().last_job = std::move(j); return *this; }
+    /// Attaches the last transfer job seen and sets job_id() (on a temporary).
     error&& with_last_job(trocco::job j) && { return std::move(with_last_job(std::move(j))); }
+    /// Attaches the last workflow job seen; also sets job_id() from it.
     error& with_last_job(trocco::workflow_job j) & { job_id_ = j.id; edit().last_job = std::move(j); return *this; }
+    /// Attaches the last workflow job seen and sets job_id() (on a temporary).
     error&& with_last_job(trocco::workflow_job j) && { return std::move(with_last_job(std::move(j))); }
+    /// Sets candidate_job_ids().
     error& with_candidate_job_ids(std::vector<std::int64_t> ids) & {
         edit().candidate_job_ids = std::move(ids);
         return *this;
     }
+    /// Sets candidate_job_ids() (on a temporary).
     error&& with_candidate_job_ids(std::vector<std::int64_t> ids) && {
         return std::move(with_candidate_job_ids(std::move(ids)));
     }
     /// Replaces the message (e.g. with a redacted copy), keeping everything else.
     error& with_message(std::string message) & { message_ = std::move(message); return *this; }
+    /// Replaces the message (on a temporary).
     error&& with_message(std::string message) && { return std::move(with_message(std::move(message))); }
     /// Puts `prefix` in front of the message ("polling job 7: " + message).
     error& prefix_message(std::string_view prefix) & { message_.insert(0, prefix); return *this; }
+    /// Puts `prefix` in front of the message (on a temporary).
     error&& prefix_message(std::string_view prefix) && { return std::move(prefix_message(prefix)); }
 
     /// One line for a log: "not_found (HTTP 404): Not found [job 42]".

@@ -30,6 +30,8 @@
 
 namespace trocco {
 
+/// The bundled idempotency_store: one JSON file per key in a state directory, written durably, and a lock file
+/// that serialises the runs of one key across processes (POSIX; the head of this file has the details).
 class file_idempotency_store final : public idempotency_store {
 public:
     /// Records go in `state_dir`, created (mode 0700, parents included) on the first open() if missing.

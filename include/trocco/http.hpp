@@ -17,9 +17,10 @@ constexpr std::string_view to_string(http_method m) noexcept {
     return m == http_method::get ? "GET" : "POST";
 }
 
+/// One header field, as sent or received.
 struct http_header {
-    std::string name;
-    std::string value;
+    std::string name;  ///< the field name, in any case
+    std::string value;  ///< the value, without surrounding blanks
 
     friend bool operator==(const http_header&, const http_header&) = default;
 };
@@ -27,17 +28,17 @@ struct http_header {
 /// A request ready to send: `url` is absolute ("https://trocco.io/api/jobs/1"), `headers` are sent as given
 /// (the transport adds Host, Content-Length and whatever its protocol needs), `body` is empty for a GET.
 struct http_request {
-    http_method method = http_method::get;
-    std::string url;
-    std::vector<http_header> headers;
-    std::string body;
+    http_method method = http_method::get;  ///< GET or POST
+    std::string url;  ///< absolute, http or https
+    std::vector<http_header> headers;  ///< sent as given, in this order
+    std::string body;  ///< the JSON body of a POST; empty for a GET
 };
 
 /// A complete HTTP answer, whatever its status: a 404 or 503 is a response, not a transport error.
 struct http_response {
-    int status = 0;
-    std::vector<http_header> headers;
-    std::string body;
+    int status = 0;  ///< the final HTTP status (interim 1xx answers are never given)
+    std::vector<http_header> headers;  ///< as received, in order
+    std::string body;  ///< the whole body
 };
 
 /// The value of the first header named `name` (compared case-insensitively, as HTTP field names are), or

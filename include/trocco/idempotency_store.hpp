@@ -18,11 +18,11 @@ namespace trocco {
 
 /// What is known about one key.
 struct idempotency_record {
-    std::string key;
-    job_kind kind = job_kind::transfer;
-    std::int64_t definition_id = 0;
-    std::chrono::system_clock::time_point trigger_time{};  // when the trigger was about to be sent
-    std::int64_t job_id = 0;                               // 0: the trigger's outcome was not recorded
+    std::string key;  ///< the caller's idempotency key
+    job_kind kind = job_kind::transfer;  ///< what kind of job the key starts
+    std::int64_t definition_id = 0;  ///< the definition the key starts
+    std::chrono::system_clock::time_point trigger_time{};  ///< when the trigger was about to be sent
+    std::int64_t job_id = 0;                               ///< 0: the trigger's outcome was not recorded
 
     friend bool operator==(const idempotency_record&, const idempotency_record&) = default;
 };

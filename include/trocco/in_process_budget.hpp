@@ -37,8 +37,8 @@ namespace trocco {
 
 /// An account's plan: `limit` calls per `window`. Set it to your plan; trocco's headers override it when valid.
 struct budget_plan {
-    std::int64_t limit = 3500;
-    std::chrono::milliseconds window = std::chrono::minutes{10};
+    std::int64_t limit = 3500;  ///< calls allowed per window
+    std::chrono::milliseconds window = std::chrono::minutes{10};  ///< the length of one counting window
 
     /// trocco's paid plans: 3,500 calls per 10 minutes.
     static budget_plan paid() { return {3500, std::chrono::minutes{10}}; }
@@ -46,9 +46,11 @@ struct budget_plan {
     static budget_plan free() { return {100, std::chrono::minutes{10}}; }
 };
 
+/// A rate_budget shared by the clients of one process: it counts the calls of an account against its plan, follows
+/// trocco's X-Rate-Limit-* headers when they are valid, and spaces requests out (triggers first) when it runs low.
 class in_process_budget final : public rate_budget {
 public:
-    using clock = std::chrono::steady_clock;
+    using clock = std::chrono::steady_clock;  ///< the clock of budget_request::now
 
     /// A plan with limit < 1 or a window <= 0 is replaced by the paid plan's figures.
     TROCCO_DECL explicit in_process_budget(budget_plan plan = budget_plan::paid());

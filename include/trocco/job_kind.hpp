@@ -21,14 +21,14 @@ enum class job_kind : unsigned char { transfer, workflow, datamart };
 
 /// The facts of one job kind: its names, its wire paths and fields, and how a wait treats it.
 struct job_kind_info {
-    job_kind kind;
-    std::string_view name;                   // "transfer job", for messages
-    std::string_view definition_name;        // "transfer definition"
-    std::string_view cli_noun;               // "job": the command-line tool's word (`trocco job run 42`)
-    std::string_view run_path;               // POST; the definition id goes in the query string
-    std::string_view status_path;            // GET prefix, the job id follows; empty: trocco has no status endpoint
-    std::string_view wire_definition_field;  // "job_definition_id", "pipeline_definition_id", "datamart_definition_id"
-    std::string_view wire_name_field;        // the definition's name in a job answer; empty when none is sent
+    job_kind kind;  ///< the kind these facts are of
+    std::string_view name;                   ///< "transfer job", for messages
+    std::string_view definition_name;        ///< "transfer definition"
+    std::string_view cli_noun;               ///< "job": the command-line tool's word (`trocco job run 42`)
+    std::string_view run_path;               ///< POST; the definition id goes in the query string
+    std::string_view status_path;            ///< GET prefix, the job id follows; empty: trocco has no status endpoint
+    std::string_view wire_definition_field;  ///< "job_definition_id", "pipeline_definition_id", "datamart_definition_id"
+    std::string_view wire_name_field;        ///< the definition's name in a job answer; empty when none is sent
     /// A job of this kind that reads `error` may still be retried automatically by trocco (a workflow's retry
     /// setting: error -> retry_waiting -> queued): a wait confirms such an `error` before taking it as final.
     bool error_may_be_retried;
@@ -60,21 +60,24 @@ template <class Job>
 struct job_traits;
 
 template <>
+/// Transfer jobs.
 struct job_traits<job> {
-    static constexpr job_kind kind = job_kind::transfer;
-    using run_request = run_job_request;
+    static constexpr job_kind kind = job_kind::transfer;  ///< the kind of the model
+    using run_request = run_job_request;  ///< the request that starts one
 };
 
 template <>
+/// Workflow jobs.
 struct job_traits<workflow_job> {
-    static constexpr job_kind kind = job_kind::workflow;
-    using run_request = run_workflow_request;
+    static constexpr job_kind kind = job_kind::workflow;  ///< the kind of the model
+    using run_request = run_workflow_request;  ///< the request that starts one
 };
 
 template <>
+/// Datamart jobs.
 struct job_traits<datamart_job> {
-    static constexpr job_kind kind = job_kind::datamart;
-    using run_request = run_datamart_job_request;
+    static constexpr job_kind kind = job_kind::datamart;  ///< the kind of the model
+    using run_request = run_datamart_job_request;  ///< the request that starts one
 };
 
 /// A model type of the library's jobs: trocco::job, trocco::workflow_job or trocco::datamart_job.

@@ -42,8 +42,10 @@ namespace trocco {
 template <class Client, class Item>
 class list_sequence {
 public:
+    /// Reads the page at `cursor` (empty: the first page).
     using fetch_function = std::function<task<result<list_page<Item>>>(Client&, std::string cursor, std::stop_token)>;
 
+    /// A sequence over the pages `fetch` reads through `client`; nothing is read until next().
     list_sequence(Client& client, fetch_function fetch, std::stop_token stop = {})
         : client_(&client), fetch_(std::move(fetch)), stop_(std::move(stop)) {}
 

@@ -27,10 +27,10 @@ namespace trocco {
 /// `planned` (from from_history()) overrides the rule: the polls go at those times since the job started, and the
 /// rule above takes over after the last one (a job that overruns its history).
 struct poll_schedule {
-    std::chrono::milliseconds first_delay = std::chrono::seconds{5};
-    double growth = 1.0;
-    std::chrono::milliseconds max_delay = std::chrono::minutes{2};
-    double jitter = 0.1;
+    std::chrono::milliseconds first_delay = std::chrono::seconds{5};  ///< the delay before the first poll
+    double growth = 1.0;  ///< each delay is the previous times this (1: no growth)
+    std::chrono::milliseconds max_delay = std::chrono::minutes{2};  ///< no delay is longer
+    double jitter = 0.1;  ///< each delay is spread by up to this fraction, either way
     /// Seconds of delay per square root of a second of run time; 0 turns the run-time term off.
     double elapsed_scale = 1.45;
     /// Poll times since the job started, increasing; empty for the rule alone.

@@ -16,10 +16,10 @@ namespace trocco {
 
 /// A request asking the budget for a slot.
 struct budget_request {
-    request_role role;                                 // triggers go before polls when the budget is short
-    std::chrono::steady_clock::time_point now;         // the transport's clock: the answer is on it too
-    std::chrono::system_clock::time_point wall_now;    // for X-Rate-Limit-Reset (UNIX seconds)
-    std::int64_t job_id = 0;                           // 0 before a job id is known
+    request_role role;                                 ///< triggers go before polls when the budget is short
+    std::chrono::steady_clock::time_point now;         ///< the transport's clock: the answer is on it too
+    std::chrono::system_clock::time_point wall_now;    ///< for X-Rate-Limit-Reset (UNIX seconds)
+    std::int64_t job_id = 0;                           ///< 0 before a job id is known
     /// Who asks: the same value for every request of one operation, different for operations running at once
     /// (a budget that queues requests recognises one coming back).
     std::uint64_t requester = 0;
@@ -27,10 +27,10 @@ struct budget_request {
 
 /// What an answer told about the account's budget.
 struct budget_answer {
-    int http_status = 0;                               // 0: no answer (a transport failure)
-    rate_limit_info rate_limit;                        // X-Rate-Limit-Limit/Remaining/Reset, as far as valid
-    std::chrono::steady_clock::time_point now;
-    std::chrono::system_clock::time_point wall_now;
+    int http_status = 0;                               ///< 0: no answer (a transport failure)
+    rate_limit_info rate_limit;                        ///< X-Rate-Limit-Limit/Remaining/Reset, as far as valid
+    std::chrono::steady_clock::time_point now;  ///< when the answer came, on the transport's clock
+    std::chrono::system_clock::time_point wall_now;  ///< the wall clock then, for X-Rate-Limit-Reset
 };
 
 /// The interface. Implementations must be safe to call from every thread their clients resume on.

@@ -16,9 +16,9 @@ namespace trocco {
 /// trocco's rate-limit headers (counted per account: 3,500 calls per 10 minutes on paid plans). Each field is
 /// empty when its header is absent or not a non-negative integer.
 struct rate_limit_info {
-    std::optional<std::int64_t> limit;      // X-Rate-Limit-Limit
-    std::optional<std::int64_t> remaining;  // X-Rate-Limit-Remaining
-    std::optional<std::chrono::sys_seconds> reset;  // X-Rate-Limit-Reset (UNIX seconds)
+    std::optional<std::int64_t> limit;      ///< X-Rate-Limit-Limit
+    std::optional<std::int64_t> remaining;  ///< X-Rate-Limit-Remaining
+    std::optional<std::chrono::sys_seconds> reset;  ///< X-Rate-Limit-Reset (UNIX seconds)
 
     friend bool operator==(const rate_limit_info&, const rate_limit_info&) = default;
 };

@@ -15,7 +15,9 @@ namespace trocco {
 /// Thrown by result<T>::value() when the result holds an error; carries that error.
 class error_exception : public std::system_error {
 public:
+    /// Carries `e`; what() is e.to_string().
     explicit error_exception(trocco::error e) : std::system_error(e.code(), e.to_string()), error_(std::move(e)) {}
+    /// The error, with everything it carries (job id, last job, ...).
     const trocco::error& error() const noexcept { return error_; }
 
 private:
@@ -30,18 +32,24 @@ class [[nodiscard]] result {
                   "result<T> holds a value type other than trocco::error");
 
 public:
+    /// A result holding a value made from `value`.
     template <class U = T>
         requires(std::is_constructible_v<T, U &&> && !std::is_same_v<std::remove_cvref_t<U>, result> &&
                  !std::is_same_v<std::remove_cvref_t<U>, trocco::error>)
     result(U&& value) : storage_(std::in_place_index<0>, std::forward<U>(value)) {}
+    /// A result holding the error `e`.
     result(trocco::error e) : storage_(std::in_place_index<1>, std::move(e)) {}
 
+    /// Whether it holds a value (else an error).
     bool has_value() const noexcept { return storage_.index() == 0; }
+    /// has_value().
     explicit operator bool() const noexcept { return has_value(); }
 
     /// The value; throws error_exception carrying the error when there is none.
     T& value() & { check(); return std::get<0>(storage_); }
+    /// The value; throws error_exception when there is none.
     const T& value() const& { check(); return std::get<0>(storage_); }
+    /// The value, moved out; throws error_exception when there is none.
     T&& value() && { check(); return std::get<0>(std::move(storage_)); }
 
     /// The error. Precondition: !has_value() (throws std::logic_error otherwise, never undefined behaviour).
@@ -49,15 +57,21 @@ public:
         if (has_value()) throw std::logic_error("trocco::result::error() called on a result holding a value");
         return std::get<1>(storage_);
     }
+    /// The error, moved out. Precondition: !has_value() (throws std::logic_error otherwise).
     trocco::error&& error() && {
         if (has_value()) throw std::logic_error("trocco::result::error() called on a result holding a value");
         return std::get<1>(std::move(storage_));
     }
 
+    /// value().
     T& operator*() & { return value(); }
+    /// value().
     const T& operator*() const& { return value(); }
+    /// value(), moved out.
     T&& operator*() && { return std::move(*this).value(); }
+    /// The value's members; throws error_exception when there is none.
     T* operator->() { return &value(); }
+    /// The value's members; throws error_exception when there is none.
     const T* operator->() const { return &value(); }
 
 private:
@@ -73,18 +87,23 @@ template <>
 class [[nodiscard]] result<void> {
 public:
     result() = default;
+    /// A failure with the error `e`.
     result(trocco::error e) : error_(std::move(e)) {}
 
+    /// Whether it is a success.
     bool has_value() const noexcept { return !error_.has_value(); }
+    /// has_value().
     explicit operator bool() const noexcept { return has_value(); }
     /// Throws error_exception carrying the error, if there is one.
     void value() const {
         if (error_) throw error_exception(*error_);
     }
+    /// The error. Precondition: !has_value() (throws std::logic_error otherwise).
     const trocco::error& error() const& {
         if (!error_) throw std::logic_error("trocco::result<void>::error() called on a success");
         return *error_;
     }
+    /// The error, moved out. Precondition: !has_value() (throws std::logic_error otherwise).
     trocco::error&& error() && {
         if (!error_) throw std::logic_error("trocco::result<void>::error() called on a success");
         return std::move(*error_);

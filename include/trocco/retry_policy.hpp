@@ -23,8 +23,8 @@ struct retry_policy {
     /// Backoff before retry n (n = 1, 2, ...) is uniform in [0, min(max_backoff, initial_backoff * multiplier^(n-1)))
     /// ("full jitter": many clients retrying at once spread out instead of hitting the server together).
     std::chrono::milliseconds initial_backoff = std::chrono::seconds{1};
-    double multiplier = 2.0;
-    std::chrono::milliseconds max_backoff = std::chrono::seconds{30};
+    double multiplier = 2.0;  ///< the growth of the backoff cap per retry
+    std::chrono::milliseconds max_backoff = std::chrono::seconds{30};  ///< the largest backoff cap
     /// The longest wait the server may ask for (Retry-After, or X-Rate-Limit-Reset on a 429) that is still
     /// honoured; a longer one ends the retries with the server's error. 15 minutes: trocco counts calls in
     /// 10-minute windows, so a 429 early in a window names a reset up to 10 minutes (plus clock skew) away.
@@ -70,8 +70,8 @@ inline std::optional<std::chrono::milliseconds> server_requested_delay(const htt
 
 /// Whether to send a request again after `outcome`, and after how long.
 struct retry_decision {
-    bool retry = false;
-    std::chrono::milliseconds delay{0};
+    bool retry = false;  ///< whether to send again
+    std::chrono::milliseconds delay{0};  ///< how long to wait first
 };
 
 /// Decides about retry number `attempts_made` (the sends so far, >= 1). Rules:

@@ -107,11 +107,13 @@ public:
 template <class T>
 class [[nodiscard]] task {
 public:
-    using promise_type = detail::task_promise<T>;
-    using value_type = T;
+    using promise_type = detail::task_promise<T>;  ///< the coroutine machinery
+    using value_type = T;  ///< what co_await gives
 
     task() noexcept = default;
+    /// Takes over `other`'s coroutine; `other` becomes invalid.
     task(task&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+    /// Destroys the coroutine held (if any) and takes over `other`'s.
     task& operator=(task&& other) noexcept {
         if (this != &other) {
             destroy();
@@ -126,7 +128,9 @@ public:
     /// False for a default-constructed or moved-from task.
     bool valid() const noexcept { return static_cast<bool>(handle_); }
 
+    /// Starts the task; the co_await gives its result (or rethrows its exception).
     auto operator co_await() && noexcept { return awaiter{handle_}; }
+    /// As the rvalue form; the task must still be alive when it resumes the awaiter.
     auto operator co_await() & noexcept { return awaiter{handle_}; }
 
 private:

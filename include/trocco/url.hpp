@@ -13,11 +13,12 @@ namespace trocco {
 /// The parts of an absolute URL. `host` is without brackets for an IPv6 literal ("::1"); `target` is the
 /// path and query sent in the request line ("/api/jobs/1"), "/" when the URL has no path.
 struct url_parts {
-    std::string scheme;  // "http" or "https", lower case
-    std::string host;
-    std::uint16_t port = 0;  // the explicit port, else 80 or 443
-    std::string target;
+    std::string scheme;  ///< "http" or "https", lower case
+    std::string host;  ///< the host name or address, lower case
+    std::uint16_t port = 0;  ///< the explicit port, else 80 or 443
+    std::string target;  ///< path and query
 
+    /// Whether the scheme is https.
     bool is_https() const noexcept { return scheme == "https"; }
     /// The Host header value: host, bracketed if IPv6, with ":port" unless it is the scheme's default.
     std::string host_header() const {

@@ -41,36 +41,39 @@ namespace trocco {
 
 /// What the machine wants done next.
 struct wait_step {
+    /// The kinds of step.
     enum class kind : unsigned char {
-        send,     // send `request` (move it out) and give the outcome to on_answer()
-        sleep,    // sleep until `until` on the transport's clock and give the outcome to on_slept()
-        acquire,  // ask the rate budget for a slot for a request of `role`; give the answer to on_budget()
-        record,   // record `job_id` for the idempotency key; give the outcome to on_recorded()
-        done,     // finished: take_result()
+        send,     ///< send `request` (move it out) and give the outcome to on_answer()
+        sleep,    ///< sleep until `until` on the transport's clock and give the outcome to on_slept()
+        acquire,  ///< ask the rate budget for a slot for a request of `role`; give the answer to on_budget()
+        record,   ///< record `job_id` for the idempotency key; give the outcome to on_recorded()
+        done,     ///< finished: take_result()
     };
-    kind what = kind::done;
-    request_role role = request_role::poll;
-    http_request request;
-    std::chrono::steady_clock::time_point until{};
-    std::int64_t job_id = 0;
+    kind what = kind::done;  ///< what to do
+    request_role role = request_role::poll;  ///< for send and acquire: the request's role
+    http_request request;  ///< for send: the request
+    std::chrono::steady_clock::time_point until{};  ///< for sleep: until when
+    std::int64_t job_id = 0;  ///< for record: the job id
 };
 
 /// What a machine borrows from the client that runs it; everything must outlive the machine.
 struct wait_context {
-    const request_builder* builder = nullptr;
-    const retry_policy* retry = nullptr;
+    const request_builder* builder = nullptr;  ///< builds every request
+    const retry_policy* retry = nullptr;  ///< how failed requests are retried
     /// Uniform numbers in [0, 1) for jitter: `random(random_state)`.
     double (*random)(void*) = nullptr;
-    void* random_state = nullptr;
-    const event_observer* observer = nullptr;  // the client's, or nullptr
-    bool budgeted = false;  // ask the rate budget before each send
-    bool recording = false;  // record the job id once known (an idempotency key is in use)
+    void* random_state = nullptr;  ///< the argument of `random`
+    const event_observer* observer = nullptr;  ///< the client's, or nullptr
+    bool budgeted = false;  ///< ask the rate budget before each send
+    bool recording = false;  ///< record the job id once known (an idempotency key is in use)
 };
 
+/// The rules of one client operation, without I/O: the client asks next_step(), does what it says (send,
+/// sleep, acquire, record) and hands the outcome back (on_answer(), on_slept(), ...), until the step is `done`.
 class wait_machine {
 public:
-    using clock = std::chrono::steady_clock;
-    using wall_clock = std::chrono::system_clock;
+    using clock = std::chrono::steady_clock;  ///< the transport's clock
+    using wall_clock = std::chrono::system_clock;  ///< the wall clock, for HTTP dates and X-Rate-Limit-Reset
 
     /// Starts a job with `trigger` (a built POST) and ends with the job as trocco answered it (run_job).
     TROCCO_DECL static wait_machine trigger_only(wait_context context, job_kind kind, http_request trigger,

@@ -23,6 +23,7 @@ class status_callback {
 public:
     status_callback() = default;
 
+    /// Wraps `f`, called for the job kinds it accepts.
     template <class F>
         requires(std::invocable<F&, const job&> || std::invocable<F&, const workflow_job&>)
     status_callback(F f) {
@@ -36,6 +37,7 @@ public:
         }
     }
 
+    /// Whether any callable was given.
     explicit operator bool() const noexcept { return on_job_ || on_workflow_job_; }
     /// Whether it can be called with a J (job or workflow_job).
     template <class J>
@@ -46,13 +48,16 @@ public:
             return static_cast<bool>(on_workflow_job_);
         }
     }
+    /// Calls the callable for transfer jobs, if any.
     void operator()(const job& j) const {
         if (on_job_) on_job_(j);
     }
+    /// Calls the callable for workflow jobs, if any.
     void operator()(const workflow_job& j) const {
         if (on_workflow_job_) on_workflow_job_(j);
     }
-    void operator()(const datamart_job&) const {}  // datamart jobs are never waited on
+    void operator()(const datamart_job&) const {}  ///< datamart jobs are never waited on
+    /// Calls the callable for the kind `j` holds, if any.
     void operator()(const any_job& j) const {
         std::visit([this](const auto& one) { (*this)(one); }, j);
     }
@@ -65,7 +70,7 @@ private:
 /// How run_and_wait / wait_job / wait_workflow_job wait. Every member has a default:
 /// `client.run_and_wait(req, {.timeout = std::chrono::hours{2}})`.
 struct wait_options {
-    poll_schedule poll = {};
+    poll_schedule poll = {};  ///< when to read the job's status (poll_schedule.hpp)
 
     /// The overall limit, from the call until the job is seen finished, measured on the transport's clock. The
     /// default is 24 hours. A request in flight when it passes is bounded by the transport's own request
@@ -80,6 +85,7 @@ struct wait_options {
     /// transient `error` from a final one, an `error` is final only after this many further polls, each
     /// `error_confirmation_delay` apart, still read `error`. 0 trusts the first `error`.
     int error_confirmations = 2;
+    /// The time between two confirming polls.
     std::chrono::milliseconds error_confirmation_delay = std::chrono::seconds{10};
 
     /// Called with the new job's id once the trigger was answered, before the first poll, so that the caller can
@@ -107,9 +113,9 @@ struct wait_options {
     /// error::candidate_job_ids(). The POST is never sent again. Caveat: a job of the same definition started by
     /// someone else within the margin is indistinguishable from ours; several candidates are reported, never guessed.
     bool reconcile = false;
-    std::chrono::milliseconds reconcile_skew = std::chrono::minutes{2};
-    std::chrono::milliseconds reconcile_grace = std::chrono::seconds{30};
-    int reconcile_rounds = 4;
+    std::chrono::milliseconds reconcile_skew = std::chrono::minutes{2};  ///< see `reconcile`
+    std::chrono::milliseconds reconcile_grace = std::chrono::seconds{30};  ///< see `reconcile`
+    int reconcile_rounds = 4;  ///< see `reconcile`
 
     /// Exactly-once runs across retries of the caller (run_and_wait of a transfer job or workflow; needs
     /// client_options::idempotency_store). Non-empty: before the POST the key is recorded with the trigger time,
