@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "detail/config.hpp"
+#include "detail/packed_request.hpp"
 #include "events.hpp"
 #include "http.hpp"
 #include "job.hpp"
@@ -198,7 +199,7 @@ private:
     std::optional<clock::time_point> origin_;  // when the job started, as far as known: the poll schedule's elapsed
     wall_clock::time_point last_wall_{};       // the wall clock at the last answer
     std::optional<wall_clock::time_point> trigger_wall_;
-    std::optional<http_request> request_;  // a trigger or fetch, kept while it may be sent again
+    detail::packed_request request_;  // a trigger or fetch, kept (packed: one allocation) while it may go again
     std::optional<any_job> seen_;
     std::optional<error> failure_;  // the result once done, if a failure; a success is the job in seen_
     bool done_ok_ = false;          // done, and seen_ is the result

@@ -65,7 +65,7 @@ TROCCO_DECL wait_machine wait_machine::trigger_only(wait_context context, job_ki
     wait_options options;
     options.stop_token = std::move(stop);
     wait_machine m(context, mode::trigger_only, kind, std::move(options));
-    m.request_ = std::move(trigger);
+    m.request_ = detail::packed_request(trigger);
     m.definition_id_ = definition_id;
     return m;
 }
@@ -73,7 +73,7 @@ TROCCO_DECL wait_machine wait_machine::trigger_only(wait_context context, job_ki
 TROCCO_DECL wait_machine wait_machine::trigger_and_wait(wait_context context, job_kind kind, http_request trigger,
                                                         std::int64_t definition_id, wait_options options) {
     wait_machine m(context, mode::trigger_and_wait, kind, std::move(options));
-    m.request_ = std::move(trigger);
+    m.request_ = detail::packed_request(trigger);
     m.definition_id_ = definition_id;
     return m;
 }
@@ -109,7 +109,7 @@ TROCCO_DECL wait_machine wait_machine::fetch(wait_context context, http_request 
     wait_options options;
     options.stop_token = std::move(stop);
     wait_machine m(context, mode::fetch, job_kind::transfer, std::move(options));
-    m.request_ = std::move(request);
+    m.request_ = detail::packed_request(request);
     return m;
 }
 
@@ -183,12 +183,12 @@ TROCCO_DECL void wait_machine::start(clock::time_point now, wall_clock::time_poi
 
 TROCCO_DECL result<http_request> wait_machine::build(request_role role) const {
     switch (role) {
-        case request_role::trigger: return *request_;  // a copy: it may have to go again
+        case request_role::trigger: return request_.unpack();  // a copy: it may have to go again
         case request_role::poll:
         case request_role::read: return context_.builder->get(kind_, job_id_);
         case request_role::list: break;
     }
-    if (mode_ == mode::fetch) return *request_;
+    if (mode_ == mode::fetch) return request_.unpack();
     job_history_query query;
     const auto since = std::chrono::floor<std::chrono::seconds>(*trigger_wall_) -
                        std::chrono::duration_cast<std::chrono::seconds>(options_.reconcile_skew);

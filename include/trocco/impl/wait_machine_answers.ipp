@@ -68,7 +68,7 @@ TROCCO_DECL void wait_machine::on_trigger_answer(result<http_response> outcome, 
                            std::to_string(detail::definition_of(*parsed)) + ", not " + std::to_string(definition_id_),
                        response.status);
     }
-    request_.reset();
+    request_.clear();
     job_known(std::move(*parsed), events::trigger_outcome::kind::started, now);
 }
 

@@ -85,7 +85,7 @@ TROCCO_DECL void wait_machine::schedule_poll(std::chrono::milliseconds delay, bo
 
 TROCCO_DECL void wait_machine::begin_reconcile(clock::time_point now) {
     mode_ = mode::reconcile;
-    request_.reset();
+    request_.clear();
     reconcile_round_ = 0;
     rare().candidate_ids.clear();
     rare().cursors.clear();
@@ -207,7 +207,7 @@ TROCCO_DECL void wait_machine::finish(result<any_job> r, clock::time_point now) 
     }
     step_.what = wait_step::kind::done;
     step_.request = {};
-    if (mode_ != mode::fetch) request_.reset();  // a fetch may be rejected and sent again
+    if (mode_ != mode::fetch) request_.clear();  // a fetch may be rejected and sent again
     const std::optional<errc> failure = r ? std::nullopt : std::optional<errc>(r.error().kind());
     if (r) {
         seen_ = std::move(*r);  // the result is the job last seen: kept once, not beside a copy
