@@ -13,6 +13,7 @@
 #include "output.hpp"
 #include "parser.hpp"
 #include "run.hpp"
+#include "../support/timestamps.hpp"
 
 using trocco::errc;
 using trocco::cli::command_line;
@@ -21,11 +22,7 @@ using trocco::cli::make_final_report;
 
 namespace {
 
-trocco::timestamp at(std::string_view text) {
-    const auto t = trocco::parse_rfc3339(text);
-    REQUIRE(t.has_value());
-    return *t;
-}
+using test_support::at;
 
 trocco::job finished_job() {
     trocco::job j;

@@ -9,17 +9,14 @@
 #include "../catch.hpp"
 
 #include "poll_history.hpp"
+#include "../support/timestamps.hpp"
 
 using namespace std::chrono_literals;
 using trocco::cli::run_history;
 
 namespace {
 
-trocco::timestamp at(std::string_view text) {
-    const auto t = trocco::parse_rfc3339(text);
-    REQUIRE(t.has_value());
-    return *t;
-}
+using test_support::at;
 
 trocco::job run(std::int64_t id, trocco::job_status status, trocco::timestamp created, std::chrono::milliseconds took) {
     trocco::job j;

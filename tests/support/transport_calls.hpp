@@ -15,7 +15,10 @@
 #include <trocco/task.hpp>
 #include <trocco/transport.hpp>
 
+#include "../catch.hpp"
+#include "loopback_server.hpp"
 #include "temp_files.hpp"
+#include "text.hpp"
 
 namespace test_support {
 
@@ -46,6 +49,22 @@ inline std::chrono::milliseconds since(clock_type::time_point start) {
 /// A description of a result for INFO(): "HTTP 200" or the error's one line.
 inline std::string describe(const response_result& r) {
     return r ? "HTTP " + std::to_string(r->status) : r.error().to_string();
+}
+
+/// A GET and a POST to `server` that must both fail before any request reached it (a refused handshake):
+/// connect_failed, never marked as maybe sent, the message naming `why`. `send(request)` sends one and returns its
+/// result.
+template <class Send>
+void check_handshake_refused(Send send, const loopback_server& server, std::string_view why) {
+    for (const auto method : {trocco::http_method::get, trocco::http_method::post}) {
+        const auto r = method == trocco::http_method::get ? send(get(server.url("/api/jobs/7")))
+                                                           : send(post(server.url("/api/jobs?job_definition_id=42"), "{}"));
+        INFO(describe(r));
+        REQUIRE(is_error(r, trocco::errc::connect_failed));
+        CHECK_FALSE(r.error().may_have_reached_server());
+        CHECK(contains(r.error().message(), why));
+    }
+    CHECK(server.requests().empty());
 }
 
 }  // namespace test_support
