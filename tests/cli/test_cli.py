@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """End-to-end tests of the `trocco` command-line tool: the real binary against the fake trocco server.
 
-    test_cli.py --trocco PATH --server PATH [--dns-shim PATH] [--group fast|slow|all] [test names...]
+    test_cli.py --trocco PATH --server PATH [--dns-shim PATH] [--group fast|retries|confirmations|all] [names...]
 
 The harness (trocco-fake-server over its --control channel, running the tool, checks) is cli_harness.py; the tests
 are in cli_basics.py, cli_failures.py, cli_commands.py (datamart runs, lists), cli_exactly_once.py (idempotency
 keys, reconciliation, history-informed polling) and cli_terminal.py (the live line on a pseudo-terminal).
 
-Group "fast" holds everything quick. Group "slow" holds what takes real time by design: the exit-6 cases that go
-through the retry policy's backoff (some 15 s each on average, run in parallel), and the workflow outcomes, where an
+Group "fast" holds everything quick. Two groups hold what takes real time by design, each a test of its own so that
+`meson test` runs them side by side (they mostly sleep): "retries", the exit-6 cases that go through the retry
+policy's backoff (some 15 s each on average, run in parallel), and "confirmations", the workflow outcomes, where an
 `error` is final only after two confirming polls 10 s apart (run in parallel too).
 """
 
@@ -37,7 +38,8 @@ GROUPS = {
              once.test_reconcile_adopts_the_job, once.test_history_informed_polling,
              terminal.test_live_line_on_a_terminal, terminal.test_plain_lines_without_a_terminal,
              terminal.test_live_line_fits_a_narrow_terminal],
-    "slow": [failures.test_unavailable_exit_6_slow, failures.test_workflow_outcomes_exit_codes],
+    "retries": [failures.test_unavailable_exit_6_slow],
+    "confirmations": [failures.test_workflow_outcomes_exit_codes],
 }
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../catch.hpp"
+#include "../support/text.hpp"
 
 #include "credentials.hpp"
 #include "help.hpp"
@@ -37,7 +38,7 @@ trocco::cli::usage_error refused(std::vector<std::string_view> args) {
     return std::get<trocco::cli::usage_error>(outcome);
 }
 
-bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+using test_support::contains;
 
 }  // namespace
 

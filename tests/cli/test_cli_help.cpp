@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../catch.hpp"
+#include "../support/text.hpp"
 
 #include "credentials.hpp"
 #include "help.hpp"
@@ -17,9 +18,8 @@ using trocco::cli::parse_arguments;
 
 namespace {
 
-trocco::cli::parse_outcome parse(std::vector<std::string_view> args) { return parse_arguments(args); }
 
-bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+using test_support::contains;
 
 }  // namespace
 
@@ -72,11 +72,11 @@ TEST_CASE("--help, trocco help <command>, and --version") {
         CHECK_FALSE(contains(text, "Exit codes:"));      // not repeated: trocco --help has them
         CHECK_FALSE(contains(text, "--base-url URL"));  // nor the global options
     }
-    CHECK(contains(std::get<trocco::cli::usage_error>(parse({"help", "nothing"})).message, "no help for 'nothing'"));
-    CHECK(contains(std::get<trocco::cli::usage_error>(parse({"help", "job", "start"})).message, "run, get, wait or list"));
-    CHECK(std::holds_alternative<trocco::cli::version_request>(parse({"--version"})));
-    CHECK(std::holds_alternative<trocco::cli::version_request>(parse({"-V"})));
-    CHECK(std::holds_alternative<trocco::cli::version_request>(parse({"job", "get", "1", "--version"})));
+    CHECK(contains(std::get<trocco::cli::usage_error>(parse_arguments({"help", "nothing"})).message, "no help for 'nothing'"));
+    CHECK(contains(std::get<trocco::cli::usage_error>(parse_arguments({"help", "job", "start"})).message, "run, get, wait or list"));
+    CHECK(std::holds_alternative<trocco::cli::version_request>(parse_arguments({"--version"})));
+    CHECK(std::holds_alternative<trocco::cli::version_request>(parse_arguments({"-V"})));
+    CHECK(std::holds_alternative<trocco::cli::version_request>(parse_arguments({"job", "get", "1", "--version"})));
 }
 
 TEST_CASE("the option table drives the help: every option is listed where it applies") {

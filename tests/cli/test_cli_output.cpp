@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../catch.hpp"
+#include "../support/text.hpp"
 
 #include "exit_codes.hpp"
 #include "output.hpp"
@@ -66,7 +67,7 @@ command_line command(std::vector<std::string_view> args) {
     return std::get<command_line>(outcome);
 }
 
-bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+using test_support::contains;
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "../catch.hpp"
+#include "../support/text.hpp"
 
 #include "progress.hpp"
 #include "progress_printer.hpp"
@@ -28,7 +29,7 @@ trocco::any_job transfer(std::int64_t id, std::string status) {
     return j;
 }
 
-bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+using test_support::contains;
 
 bool has_control(std::string_view text) {
     for (const char c : text) {

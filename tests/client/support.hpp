@@ -21,6 +21,8 @@
 
 #include "../catch.hpp"
 #include "../support/tasks.hpp"
+#include "../support/text.hpp"
+#include "../support/timestamps.hpp"
 
 namespace client_test {
 
@@ -114,8 +116,11 @@ inline std::vector<std::string> urls(const scripted_transport& t) {
     return out;
 }
 
-/// True when `text` contains `needle`.
-inline bool contains(std::string_view text, std::string_view needle) { return text.find(needle) != std::string_view::npos; }
+using test_support::contains;
+using test_support::unix_seconds;
+
+/// A task that completes at once with `v` (for tests of task<T> and sync_wait themselves).
+inline trocco::task<int> value_of(int v) { co_return v; }
 
 /// A third-party style transport: `send` and `sleep_for` are trocco::task coroutines, completion is deferred to an
 /// event loop on a virtual clock (run()), and answers come from `server`, a function of the request (so many

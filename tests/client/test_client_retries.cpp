@@ -14,10 +14,6 @@ using trocco::http_method;
 using trocco::job;
 using trocco::job_status;
 
-std::string unix_seconds(std::chrono::system_clock::time_point t) {
-    return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
-}
-
 }  // namespace
 
 TEST_CASE("retries: GET 503, 503, then 200 succeeds", "[client][retries]") {

@@ -25,10 +25,6 @@ result<http_response> answer(int status, std::vector<http_header> headers = {}) 
 
 result<http_response> failure(errc code) { return trocco::error{code, "transport said no"}; }
 
-std::string unix_seconds(std::chrono::system_clock::time_point t) {
-    return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
-}
-
 long long delay_ms(const trocco::retry_decision& d) { return static_cast<long long>(d.delay.count()); }
 
 }  // namespace

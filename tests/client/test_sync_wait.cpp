@@ -14,9 +14,8 @@
 
 namespace {
 
+using client_test::value_of;
 using trocco::task;
-
-task<int> value_of(int v) { co_return v; }
 
 task<std::string> text_of(std::string s) { co_return s + "!"; }
 

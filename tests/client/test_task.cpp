@@ -10,9 +10,8 @@
 
 namespace {
 
+using client_test::value_of;
 using trocco::task;
-
-task<int> value_of(int v) { co_return v; }
 
 task<void> set_flag(bool* flag) {
     *flag = true;
