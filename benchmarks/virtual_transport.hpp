@@ -3,12 +3,9 @@
 // a second. Single-threaded.
 #pragma once
 
-#include <algorithm>
 #include <chrono>
 #include <coroutine>
 #include <cstdint>
-#include <functional>
-#include <queue>
 #include <stdexcept>
 #include <stop_token>
 #include <string>
@@ -18,6 +15,9 @@
 
 #include <trocco/http.hpp>
 #include <trocco/result.hpp>
+
+// The virtual clock of trocco-testing's simulated_trocco; by path, as bench_polling does not depend on trocco-testing.
+#include "../testing/include/trocco/testing/virtual_clock.hpp"
 
 namespace trocco_bench {
 
@@ -40,28 +40,20 @@ public:
         for (const auto d : durations) jobs_.push_back(job_record{d});
     }
 
-    std::chrono::steady_clock::time_point now() const noexcept { return now_; }
+    std::chrono::steady_clock::time_point now() const noexcept { return loop_.now(); }
     std::chrono::system_clock::time_point system_now() const noexcept {
         return std::chrono::sys_days{std::chrono::year{2026} / 1 / 1} +
-               std::chrono::duration_cast<std::chrono::system_clock::duration>(now_ - start_);
+               std::chrono::duration_cast<std::chrono::system_clock::duration>(loop_.now() - loop_.start());
     }
     const std::vector<job_record>& jobs() const noexcept { return jobs_; }
 
-    class operation {
-    public:
-        virtual void complete() = 0;
-
-    protected:
-        ~operation() = default;
-    };
-
-    class send_awaiter final : operation {
+    class send_awaiter final : trocco::testing::virtual_clock::operation {
     public:
         send_awaiter(virtual_transport& t, trocco::http_request r) : t_(t), request_(std::move(r)) {}
         bool await_ready() const noexcept { return false; }
         void await_suspend(std::coroutine_handle<> h) {
             handle_ = h;
-            t_.enqueue(t_.now_, this);
+            t_.loop_.schedule(t_.loop_.now(), *this);
         }
         trocco::result<trocco::http_response> await_resume() { return std::move(response_); }
 
@@ -76,13 +68,13 @@ public:
         std::coroutine_handle<> handle_;
     };
 
-    class sleep_awaiter final : operation {
+    class sleep_awaiter final : trocco::testing::virtual_clock::operation {
     public:
         sleep_awaiter(virtual_transport& t, std::chrono::milliseconds delay) : t_(t), delay_(delay) {}
         bool await_ready() const noexcept { return false; }
         void await_suspend(std::coroutine_handle<> h) {
             handle_ = h;
-            t_.enqueue(t_.now_ + delay_, this);
+            t_.loop_.schedule(t_.loop_.after(delay_), *this);
         }
         trocco::result<void> await_resume() const noexcept { return {}; }
 
@@ -98,30 +90,14 @@ public:
 
     /// Completes operations in due-time order until none is pending.
     void run() {
-        while (run_one(std::chrono::steady_clock::time_point::max())) {
+        while (loop_.run_one()) {
         }
     }
 
     /// Completes the operation due first if it is due by `limit`; false if there is none.
-    bool run_one(std::chrono::steady_clock::time_point limit) {
-        if (queue_.empty() || queue_.top().due > limit) return false;
-        const event e = queue_.top();
-        queue_.pop();
-        now_ = std::max(now_, e.due);
-        e.op->complete();
-        return true;
-    }
+    bool run_one(std::chrono::steady_clock::time_point limit) { return loop_.run_one(limit); }
 
 private:
-    struct event {
-        std::chrono::steady_clock::time_point due;
-        std::uint64_t sequence;
-        operation* op;
-        bool operator>(const event& o) const { return due != o.due ? due > o.due : sequence > o.sequence; }
-    };
-
-    void enqueue(std::chrono::steady_clock::time_point due, operation* op) { queue_.push(event{due, sequence_++, op}); }
-
     static std::string job_body(std::int64_t id, std::string_view status) {
         return R"({"id":)" + std::to_string(id) + R"(,"job_definition_id":)" + std::to_string(id) + R"(,"status":")" +
                std::string(status) + R"("})";
@@ -137,23 +113,20 @@ private:
             if (job.started) throw std::logic_error("job started twice");
             job.started = true;
             ++job.posts;
-            job.ends_at = now_ + job.duration;
+            job.ends_at = loop_.now() + job.duration;
             return {200, {}, job_body(id, "queued")};
         }
         if (request.method == trocco::http_method::get && url.starts_with(get_prefix)) {
             const auto id = std::stoll(std::string(url.substr(get_prefix.size())));
             auto& job = jobs_.at(static_cast<std::size_t>(id - 1));
             ++job.gets;
-            return {200, {}, job_body(id, now_ >= job.ends_at ? "succeeded" : "executing")};
+            return {200, {}, job_body(id, loop_.now() >= job.ends_at ? "succeeded" : "executing")};
         }
         return {404, {}, R"({"message":"Not found"})"};
     }
 
     std::vector<job_record> jobs_;
-    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::time_point{} + std::chrono::hours{1};
-    std::chrono::steady_clock::time_point now_ = start_;
-    std::priority_queue<event, std::vector<event>, std::greater<>> queue_;
-    std::uint64_t sequence_ = 0;
+    trocco::testing::virtual_clock loop_;
 };
 
 }  // namespace trocco_bench

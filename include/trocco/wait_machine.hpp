@@ -166,6 +166,8 @@ private:
 
     // Ending.
     TROCCO_DECL void finish(result<any_job> r, clock::time_point now);
+    /// Done with a success: the result is the job in seen_ (until take_result() moves it out).
+    bool succeeded() const noexcept { return step_.what == wait_step::kind::done && !failure_; }
     TROCCO_DECL void fail_canceled(const error* transport_error, clock::time_point now);
     TROCCO_DECL void fail_timeout(clock::time_point now);
     TROCCO_DECL error with_context(error e) const;
@@ -202,7 +204,6 @@ private:
     detail::packed_request request_;  // a trigger or fetch, kept (packed: one allocation) while it may go again
     std::optional<any_job> seen_;
     std::optional<error> failure_;  // the result once done, if a failure; a success is the job in seen_
-    bool done_ok_ = false;          // done, and seen_ is the result
     // What only reconciliation and fetches use, allocated when first needed (most waits never do: a waiting job
     // costs less memory). Reconciliation: why the trigger's outcome is unknown, for its messages; the first
     // candidate found is kept in seen_, every candidate's id here; the cursors of this round, to refuse one that

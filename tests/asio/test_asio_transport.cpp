@@ -20,34 +20,17 @@
 #include <trocco/testing/fake_server.hpp>
 #include <trocco/trocco.hpp>
 
+#include "support/fake_server_settings.hpp"
+
 namespace asio_tests {
 namespace {
 
 using asio_client = trocco::client<trocco::asio::transport>;
 using trocco::testing::fake_server;
 
-trocco::testing::fake_server_options fast_server() {
-    trocco::testing::fake_server_options o;
-    o.status_duration = 20ms;
-    return o;
-}
-
-trocco::wait_options fast_wait() {
-    trocco::wait_options w;
-    w.poll = trocco::poll_schedule::fixed(20ms);
-    w.error_confirmation_delay = 60ms;
-    w.timeout = 20s;
-    return w;
-}
-
-trocco::client_options options_for(const fake_server& server) {
-    trocco::client_options o;
-    o.api_key = server.api_key();
-    o.base_url = server.base_url();
-    o.retry.initial_backoff = 10ms;
-    o.retry.max_backoff = 50ms;
-    return o;
-}
+trocco::testing::fake_server_options fast_server() { return test_support::server_options(20ms); }
+trocco::wait_options fast_wait() { return test_support::fast_wait(20s); }
+using test_support::client_options_for;
 
 boost::asio::awaitable<void> awaitable_run(asio_client* client, trocco::result<trocco::job>* out) {
     auto executor = co_await boost::asio::this_coro::executor;
@@ -60,7 +43,7 @@ TEST_CASE("asio: async_run works with use_awaitable, callbacks and use_future", 
     fake_server server{fast_server()};
     boost::asio::io_context io;
     trocco::asio::transport transport{io.get_executor()};
-    asio_client client{transport, options_for(server)};
+    asio_client client{transport, client_options_for(server)};
 
     SECTION("use_awaitable inside an asio::awaitable coroutine") {
         trocco::result<trocco::job> out = trocco::error{trocco::errc::invalid_argument, "not run"};
@@ -127,7 +110,7 @@ TEST_CASE("asio: async_run's factory overload hands the task a stop token", "[as
     fake_server server{fast_server()};
     boost::asio::io_context io;
     trocco::asio::transport transport{io.get_executor()};
-    asio_client client{transport, options_for(server)};
+    asio_client client{transport, client_options_for(server)};
     int made = 0;
     std::optional<trocco::result<trocco::job>> out;
 #if TROCCO_ASIO_HAS_CANCELLATION_SLOTS

@@ -166,6 +166,12 @@ def interrupt(ctx, args, sig, server, json_mode=False, delay=0.4):
         check(first.strip().isdigit(), f"the job id arrives on stdout before the job finishes (got {first!r})")
     time.sleep(delay)
     check(p.poll() is None, "still waiting before the signal")
+    r, took = signal_and_finish(p, sig, first)
+    return r, took, first.strip()
+
+
+def signal_and_finish(p, sig, first=""):
+    """Sends `sig` to the running tool and returns (run, seconds from the signal to its exit); killed after 5 s."""
     sent = time.monotonic()
     p.send_signal(sig)
     try:
@@ -173,7 +179,7 @@ def interrupt(ctx, args, sig, server, json_mode=False, delay=0.4):
     except subprocess.TimeoutExpired:
         p.kill()
     took = time.monotonic() - sent
-    return finish(p, first), took, first.strip()
+    return finish(p, first), took
 
 
 def test_interrupted_exit_130(ctx):
@@ -200,10 +206,7 @@ def test_interrupted_exit_130(ctx):
     time.sleep(0.4)
     if p.poll() is not None:
         raise Failure("an inherited SIG_IGN for SIGINT must be respected\n  " + finish(p).describe())
-    sent = time.monotonic()
-    p.send_signal(signal.SIGTERM)
-    r = finish(p)
-    took = time.monotonic() - sent
+    r, took = signal_and_finish(p, signal.SIGTERM)
     eq(r.code, 143, "exit code on SIGTERM", r)
     check(took < 1.0, f"exits within a second of SIGTERM (took {took:.3f} s)", r)
 
@@ -313,10 +316,7 @@ def test_stop_says_whether_the_job_started(ctx):
         p.full_args = full
         time.sleep(0.5)
         check(p.poll() is None, "still resolving before the signal")
-        sent = time.monotonic()
-        p.send_signal(signal.SIGTERM)
-        r = finish(p)
-        took = time.monotonic() - sent
+        r, took = signal_and_finish(p, signal.SIGTERM)
         eq(r.code, 143, "exit code on SIGTERM during the lookup", r)
         check(took < 2.0, f"exits promptly (took {took:.3f} s)", r)
         check("interrupted by SIGTERM; the job was not started (nothing was sent)" in r.err, "says: not started", r)

@@ -18,12 +18,11 @@ using namespace std::chrono_literals;
 using trocco::job_kind;
 using trocco::cli::command_id;
 using trocco::cli::command_line;
-using trocco::cli::parse_arguments;
 using trocco::cli::verb;
 
 namespace {
 
-trocco::cli::parse_outcome parse(std::vector<std::string_view> args) { return parse_arguments(args); }
+trocco::cli::parse_outcome parse(std::vector<std::string_view> args) { return trocco::cli::parse_arguments(args); }
 
 command_line parsed(std::vector<std::string_view> args) {
     auto outcome = parse(std::move(args));

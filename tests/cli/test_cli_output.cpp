@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../catch.hpp"
+#include "../support/jobs.hpp"
 #include "../support/text.hpp"
 
 #include "exit_codes.hpp"
@@ -24,40 +25,23 @@ using trocco::cli::make_final_report;
 namespace {
 
 using test_support::at;
+using test_support::make_job;
 
 trocco::job finished_job() {
-    trocco::job j;
-    j.id = 100001;
-    j.job_definition_id = 42;
-    j.job_definition_name = "夜間ロード";
-    j.status = trocco::job_status::succeeded;
-    j.raw_status = "succeeded";
-    j.created_at = at("2026-05-19T09:00:00.000+09:00");
-    j.started_at = at("2026-05-19T09:00:01.250+09:00");
-    j.finished_at = at("2026-05-19T09:00:13.500+09:00");
-    return j;
+    return make_job<trocco::job>(100001, 42, "夜間ロード", trocco::job_status::succeeded,
+                                 {at("2026-05-19T09:00:00.000+09:00"), at("2026-05-19T09:00:01.250+09:00"),
+                                  at("2026-05-19T09:00:13.500+09:00")});
 }
 
 trocco::workflow_job queued_workflow_job() {
-    trocco::workflow_job j;
-    j.id = 200001;
-    j.workflow_definition_id = 7;
-    j.name = "daily";
-    j.status = trocco::job_status::queued;
-    j.raw_status = "queued";
-    j.created_at = at("2026-05-19T00:00:00Z");
+    auto j = make_job<trocco::workflow_job>(200001, 7, "daily", trocco::job_status::queued,
+                                            {at("2026-05-19T00:00:00Z"), {}, {}});
     j.context_time = "2026-05-19T09:00:00.000+09:00";
     return j;
 }
 
 trocco::datamart_job started_datamart_job() {
-    trocco::datamart_job j;
-    j.id = 300001;
-    j.datamart_definition_id = 5;
-    j.status = trocco::job_status::queued;
-    j.raw_status = "queued";
-    j.context_time = "2026-05-19 00:00:00";
-    return j;
+    return test_support::datamart_job(300001, 5, trocco::job_status::queued, "2026-05-19 00:00:00");
 }
 
 /// The command line of `args` (which must parse).

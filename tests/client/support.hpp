@@ -6,6 +6,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -28,6 +29,14 @@ namespace client_test {
 
 using namespace std::chrono_literals;
 using trocco::errc;
+// The names every client test reads, declared once here for `using namespace client_test`.
+using trocco::http_method;
+using trocco::job;
+using trocco::job_kind;
+using trocco::job_status;
+using trocco::result;
+using trocco::run_workflow_request;
+using trocco::workflow_job;
 using trocco::testing::scripted_transport;
 using completion = scripted_transport::completion;
 using ms = std::chrono::milliseconds;
@@ -88,6 +97,14 @@ inline std::string pipeline_json(std::int64_t id, std::string_view status, std::
            R"(,"name":"nightly","status":")" + std::string(status) + R"("})";
 }
 
+/// Scripts one 200 answer per entry of `statuses`, in order: job `id` of `kind` (transfer or workflow) reading it.
+inline void respond_statuses(scripted_transport& t, trocco::job_kind kind, std::int64_t id,
+                             std::initializer_list<std::string_view> statuses) {
+    for (const auto status : statuses) {
+        t.respond(200, kind == trocco::job_kind::workflow ? pipeline_json(id, status) : job_json(id, status));
+    }
+}
+
 inline std::string job_url(std::int64_t id) { return "https://trocco.io/api/jobs/" + std::to_string(id); }
 inline std::string pipeline_job_url(std::int64_t id) {
     return "https://trocco.io/api/pipeline_jobs/" + std::to_string(id);
@@ -98,6 +115,25 @@ inline std::string run_job_url(std::int64_t definition_id) {
 inline std::string run_pipeline_url(std::int64_t definition_id) {
     return "https://trocco.io/api/pipeline_jobs?pipeline_definition_id=" + std::to_string(definition_id);
 }
+
+/// What on_triggered was called with, and what `t` had done by then: the callback must run once the trigger's
+/// answer names the job and before the first poll (or its sleep).
+struct trigger_record {
+    std::vector<std::int64_t> ids;
+    std::vector<std::size_t> requests_then;
+    std::vector<std::size_t> sleeps_then;
+
+    /// Wait options whose on_triggered records into this object (which must outlive the wait).
+    trocco::wait_options recording(const scripted_transport& t) {
+        trocco::wait_options w;
+        w.on_triggered = [this, &t](std::int64_t id) {
+            ids.push_back(id);
+            requests_then.push_back(t.requests().size());
+            sleeps_then.push_back(t.sleeps().size());
+        };
+        return w;
+    }
+};
 
 /// Delays as plain millisecond counts, for readable comparisons in failure messages.
 inline std::vector<long long> counts(const std::vector<ms>& delays) {

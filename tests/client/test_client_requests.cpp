@@ -11,7 +11,6 @@
 namespace {
 
 using namespace client_test;
-using trocco::http_method;
 
 const std::string* header(const trocco::http_request& r, std::string_view name) {
     return trocco::find_header(r.headers, name);

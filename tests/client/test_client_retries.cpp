@@ -7,14 +7,7 @@
 
 #include "support.hpp"
 
-namespace {
-
 using namespace client_test;
-using trocco::http_method;
-using trocco::job;
-using trocco::job_status;
-
-}  // namespace
 
 TEST_CASE("retries: GET 503, 503, then 200 succeeds", "[client][retries]") {
     in_both_modes([](completion mode) {

@@ -10,10 +10,6 @@
 namespace {
 
 using namespace client_test;
-using trocco::http_method;
-using trocco::job;
-using trocco::workflow_job;
-using trocco::result;
 
 const std::chrono::system_clock::time_point wall_start = std::chrono::sys_days{std::chrono::year{2026} / 1 / 1};
 

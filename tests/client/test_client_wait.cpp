@@ -14,10 +14,6 @@
 namespace {
 
 using namespace client_test;
-using trocco::http_method;
-using trocco::job;
-using trocco::job_status;
-using trocco::result;
 
 struct final_case {
     const char* status;
@@ -105,11 +101,9 @@ TEST_CASE("wait outcome: a trigger answered with a finished job ends the wait wi
 TEST_CASE("retry_waiting, unknown and other running statuses keep the wait going", "[client][wait]") {
     in_both_modes([](completion mode) {
         scripted_transport t{mode};
-        t.respond(200, job_json(7, "queued"));
-        for (const char* s : {"setting_up", "retry_waiting", "paused_by_operator", "interrupting", "executing"}) {
-            t.respond(200, job_json(7, s));
-        }
-        t.respond(200, job_json(7, "succeeded"));
+        respond_statuses(t, job_kind::transfer, 7,
+                         {"queued", "setting_up", "retry_waiting", "paused_by_operator", "interrupting", "executing",
+                          "succeeded"});
         std::vector<std::string> raw;
         std::vector<job_status> statuses;
         trocco::client c{t, options_with()};
@@ -134,8 +128,7 @@ TEST_CASE("timeout: wait_timeout with the last job, at exactly the timeout on th
     in_both_modes([](completion mode) {
         {
             scripted_transport t{mode};
-            t.respond(200, job_json(7, "queued"));
-            for (int i = 0; i < 3; ++i) t.respond(200, job_json(7, "executing"));
+            respond_statuses(t, job_kind::transfer, 7, {"queued", "executing", "executing", "executing"});
             trocco::client c{t, options_with()};
             trocco::wait_options w;
             w.poll = trocco::poll_schedule::fixed(25s);
@@ -156,8 +149,7 @@ TEST_CASE("timeout: wait_timeout with the last job, at exactly the timeout on th
         }
         {
             scripted_transport t{mode};
-            t.respond(200, job_json(7, "queued"));
-            for (int i = 0; i < 4; ++i) t.respond(200, job_json(7, "executing"));
+            respond_statuses(t, job_kind::transfer, 7, {"queued", "executing", "executing", "executing", "executing"});
             trocco::client c{t, options_with()};
             const auto r = run_on(t, mode, c.run_and_wait({.job_definition_id = 42}, {.timeout = 20s}));
             REQUIRE_FALSE(r.has_value());
@@ -345,24 +337,14 @@ TEST_CASE("stop while the trigger is in flight: canceled, the job may or may not
 TEST_CASE("on_triggered is called once with the id, before the first poll", "[client][wait][callbacks]") {
     in_both_modes([](completion mode) {
         scripted_transport t{mode};
-        t.respond(200, job_json(7, "queued"));
-        t.respond(200, job_json(7, "executing"));
-        t.respond(200, job_json(7, "succeeded"));
-        std::vector<std::int64_t> ids;
-        std::vector<std::size_t> requests_then;
-        std::vector<std::size_t> sleeps_then;
+        respond_statuses(t, job_kind::transfer, 7, {"queued", "executing", "succeeded"});
+        trigger_record triggered;
         trocco::client c{t, options_with()};
-        trocco::wait_options w;
-        w.on_triggered = [&](std::int64_t id) {
-            ids.push_back(id);
-            requests_then.push_back(t.requests().size());
-            sleeps_then.push_back(t.sleeps().size());
-        };
-        const auto done = run_on(t, mode, c.run_and_wait({.job_definition_id = 42}, std::move(w)));
+        const auto done = run_on(t, mode, c.run_and_wait({.job_definition_id = 42}, triggered.recording(t)));
         REQUIRE(done.has_value());
-        CHECK(ids == std::vector<std::int64_t>{7});
-        CHECK(requests_then == std::vector<std::size_t>{1});  // only the POST had been sent
-        CHECK(sleeps_then == std::vector<std::size_t>{0});
+        CHECK(triggered.ids == std::vector<std::int64_t>{7});
+        CHECK(triggered.requests_then == std::vector<std::size_t>{1});  // only the POST had been sent
+        CHECK(triggered.sleeps_then == std::vector<std::size_t>{0});
     });
 }
 
@@ -386,9 +368,7 @@ TEST_CASE("on_triggered is not called when the trigger fails, nor by wait_job", 
 TEST_CASE("on_status_change is called on each change of status, not on each poll", "[client][wait][callbacks]") {
     in_both_modes([](completion mode) {
         scripted_transport t{mode};
-        t.respond(200, job_json(7, "queued"));
-        for (int i = 0; i < 3; ++i) t.respond(200, job_json(7, "executing"));
-        t.respond(200, job_json(7, "succeeded"));
+        respond_statuses(t, job_kind::transfer, 7, {"queued", "executing", "executing", "executing", "succeeded"});
         std::vector<std::string> seen;
         std::vector<std::int64_t> ids;
         trocco::client c{t, options_with()};

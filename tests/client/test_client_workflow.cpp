@@ -8,15 +8,7 @@
 
 #include "support.hpp"
 
-namespace {
-
 using namespace client_test;
-using trocco::http_method;
-using trocco::job_status;
-using trocco::workflow_job;
-using trocco::run_workflow_request;
-
-}  // namespace
 
 TEST_CASE("workflow: executing -> error -> retry_waiting -> executing -> succeeded succeeds", "[client][workflow]") {
     in_both_modes([](completion mode) {
@@ -79,8 +71,7 @@ TEST_CASE("workflow: a persistent error fails after exactly error_confirmations 
 TEST_CASE("workflow: the default of 2 confirmations, 10 s apart", "[client][workflow]") {
     in_both_modes([](completion mode) {
         scripted_transport t{mode};
-        t.respond(200, pipeline_json(30, "executing"));
-        for (int i = 0; i < 3; ++i) t.respond(200, pipeline_json(30, "error"));
+        respond_statuses(t, job_kind::workflow, 30, {"executing", "error", "error", "error"});
         trocco::client c{t, options_with()};
         const auto r = run_on(t, mode, c.run_and_wait(run_workflow_request{.workflow_definition_id = 3}));
         REQUIRE_FALSE(r.has_value());
@@ -124,9 +115,7 @@ TEST_CASE("workflow: an error that turns into another end is reported as that en
 TEST_CASE("workflow: the confirmation polls stop at the deadline", "[client][workflow]") {
     in_both_modes([](completion mode) {
         scripted_transport t{mode};
-        t.respond(200, pipeline_json(30, "queued"));
-        t.respond(200, pipeline_json(30, "error"));
-        t.respond(200, pipeline_json(30, "error"));
+        respond_statuses(t, job_kind::workflow, 30, {"queued", "error", "error"});
         trocco::client c{t, options_with()};
         const auto r = run_on(t, mode,
                               c.run_and_wait(run_workflow_request{.workflow_definition_id = 3}, {.timeout = 8s}));
@@ -207,17 +196,13 @@ TEST_CASE("workflow: on_triggered gets the workflow job id before the first poll
     in_both_modes([](completion mode) {
         scripted_transport t{mode};
         t.respond(200, pipeline_json(30, "queued")).respond(200, pipeline_json(30, "succeeded"));
-        std::vector<std::int64_t> ids;
-        std::vector<std::size_t> requests_then;
+        trigger_record triggered;
         trocco::client c{t, options_with()};
-        trocco::wait_options w;
-        w.on_triggered = [&](std::int64_t id) {
-            ids.push_back(id);
-            requests_then.push_back(t.requests().size());
-        };
-        const auto done = run_on(t, mode, c.run_and_wait(run_workflow_request{.workflow_definition_id = 3}, std::move(w)));
+        const auto done =
+            run_on(t, mode, c.run_and_wait(run_workflow_request{.workflow_definition_id = 3}, triggered.recording(t)));
         REQUIRE(done.has_value());
-        CHECK(ids == std::vector<std::int64_t>{30});
-        CHECK(requests_then == std::vector<std::size_t>{1});
+        CHECK(triggered.ids == std::vector<std::int64_t>{30});
+        CHECK(triggered.requests_then == std::vector<std::size_t>{1});
+        CHECK(triggered.sleeps_then == std::vector<std::size_t>{0});
     });
 }

@@ -36,12 +36,7 @@ TEST_CASE("events: a wait with a retry, as both observers see it", "[events]") {
         const auto done = run_on(t, mode, c.run_and_wait(trocco::run_job_request{.job_definition_id = 42}, w));
         REQUIRE(done.has_value());
         CHECK(client_events == wait_events);
-        CHECK(wait_events == std::vector<std::string>{
-                                 "request_sent trigger POST /api/jobs?job_definition_id=42 #1",
-                                 "answer_received trigger 200",
-                                 "trigger_outcome started 7",
-                                 "status_changed - -> queued",
-                                 "poll_scheduled in 5000ms",
+        CHECK(wait_events == test_support::events_after_job_7_started({
                                  "request_sent poll GET /api/jobs/7 #1",
                                  "answer_received poll 503",
                                  "retry_scheduled poll server_error in 500ms #2",
@@ -49,7 +44,7 @@ TEST_CASE("events: a wait with a retry, as both observers see it", "[events]") {
                                  "answer_received poll 200",
                                  "status_changed queued -> succeeded",
                                  "wait_finished ok polls=2",
-                             });
+                             }));
         CHECK(triggered == std::vector<std::int64_t>{7});
         CHECK(statuses == std::vector<std::string>{"queued", "succeeded"});
         for (const auto& e : wait_events) CHECK_FALSE(contains(e, test_key));

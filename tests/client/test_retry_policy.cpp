@@ -14,7 +14,6 @@ using trocco::decide_retry;
 using trocco::http_header;
 using trocco::http_response;
 using trocco::request_kind;
-using trocco::result;
 using trocco::retry_policy;
 
 const std::chrono::system_clock::time_point wall_now = std::chrono::sys_days{std::chrono::year{2026} / 1 / 1};

@@ -14,10 +14,8 @@
 namespace {
 
 using namespace client_test;
-using trocco::http_method;
 using trocco::http_request;
 using trocco::http_response;
-using trocco::result;
 using trocco::task;
 
 http_request get(std::string url) { return http_request{http_method::get, std::move(url), {}, {}}; }

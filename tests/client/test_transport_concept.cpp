@@ -16,7 +16,6 @@ namespace {
 using namespace client_test;
 using trocco::http_request;
 using trocco::http_response;
-using trocco::result;
 using trocco::task;
 
 using steady_time = std::chrono::steady_clock::time_point;

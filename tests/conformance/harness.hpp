@@ -54,6 +54,7 @@
 #include <trocco/trocco.hpp>
 
 #include "../catch.hpp"
+#include "support/fake_server_settings.hpp"
 #include "support/text.hpp"
 #include "support/transport_calls.hpp"
 #include "threads.hpp"
@@ -288,10 +289,14 @@ private:
 template <class H>
 using client_for = trocco::client<typename H::transport_type>;
 
-/// A fake server whose jobs change status every `status_duration`.
-inline fake_server_options server_options(std::chrono::milliseconds status_duration = 20ms) {
-    fake_server_options o;
-    o.status_duration = status_duration;
+using test_support::client_options_for;
+using test_support::fast_wait;
+using test_support::server_options;
+
+/// Client settings for `server` with one attempt per request: no retry hides the first failure.
+inline trocco::client_options one_attempt_options_for(const fake_server& server) {
+    auto o = client_options_for(server);
+    o.retry.max_attempts = 1;
     return o;
 }
 
@@ -301,26 +306,6 @@ inline fake_server_options tls_server_options(const trocco::testing::test_certif
     auto o = server_options(status_duration);
     o.tls_certificate_chain_pem = certs.certificate_pem;
     o.tls_private_key_pem = certs.private_key_pem;
-    return o;
-}
-
-/// Polls every 20 ms; a workflow's error is confirmed twice, 60 ms apart (longer than a status lasts with the
-/// default 20 ms server above).
-inline trocco::wait_options fast_wait() {
-    trocco::wait_options w;
-    w.poll = trocco::poll_schedule::fixed(20ms);
-    w.error_confirmation_delay = 60ms;
-    w.timeout = 30s;
-    return w;
-}
-
-/// Client settings for `server`, with short retry backoffs.
-inline trocco::client_options client_options_for(const fake_server& server) {
-    trocco::client_options o;
-    o.api_key = server.api_key();
-    o.base_url = server.base_url();
-    o.retry.initial_backoff = 10ms;
-    o.retry.max_backoff = 50ms;
     return o;
 }
 

@@ -269,3 +269,13 @@ private:
 };
 
 }  // namespace conformance::matrix
+
+/// The names the cell tables are written in, for `using namespace conformance::matrix_vocabulary;` in the
+/// matrix's test files (the whole of conformance::matrix would clash with its class `matrix`).
+namespace conformance::matrix_vocabulary {
+using matrix::cell_timeout;
+using matrix::expectation;
+using matrix::matrix_transport;
+using matrix::row;
+using matrix::target;
+}  // namespace conformance::matrix_vocabulary

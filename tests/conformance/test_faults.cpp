@@ -221,9 +221,7 @@ void response_too_large() {
     transport_config config;
     config.max_response_bytes = 10;  // every answer is longer, the 404 body included
     H h{config};
-    auto o = client_options_for(server);
-    o.retry.max_attempts = 1;
-    client_for<H> client{h.transport(), o};
+    client_for<H> client{h.transport(), one_attempt_options_for(server)};
     auto r = h.run(client.get_job(1));
     REQUIRE_FALSE(r.has_value());
     INFO(r.error().to_string());

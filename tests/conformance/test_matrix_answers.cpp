@@ -13,10 +13,7 @@
 namespace conformance {
 namespace {
 
-using matrix::expectation;
-using matrix::cell_timeout;
-using matrix::matrix_transport;
-using matrix::row;
+using namespace matrix_vocabulary;
 using trocco::testing::retry_after_form;
 using kind = fault::kind;
 

@@ -7,11 +7,7 @@
 namespace conformance {
 namespace {
 
-using matrix::expectation;
-using matrix::cell_timeout;
-using matrix::matrix_transport;
-using matrix::row;
-using matrix::target;
+using namespace matrix_vocabulary;
 
 /// Nothing reached the server: connect_failed, nothing sent, after `attempts` tries that each failed the same way.
 expectation nothing_sent(std::chrono::milliseconds at_least = 0ms, std::chrono::milliseconds at_most = 3000ms) {

@@ -252,9 +252,8 @@ void stale_pooled_connection() {
     options.keep_alive_timeout = 50ms;
     fake_server server{options};
     H h;
-    auto client_options = client_options_for(server);
-    client_options.retry.max_attempts = 1;  // the transport itself must cope with the closed connection
-    client_for<H> client{h.transport(), client_options};
+    // One attempt: the transport itself must cope with the closed connection.
+    client_for<H> client{h.transport(), one_attempt_options_for(server)};
 
     auto first = h.run(client.run_job(trocco::run_job_request{.job_definition_id = 1}));
     REQUIRE(first.has_value());

@@ -55,9 +55,7 @@ void tls_verification() {
     }
     SECTION("no extra CA at all (the system store only): connect_failed") {
         H h;
-        auto o = client_options_for(server);
-        o.retry.max_attempts = 1;
-        client_for<H> client{h.transport(), o};
+        client_for<H> client{h.transport(), one_attempt_options_for(server)};
         auto r = h.run(client.get_job(1));
         REQUIRE_FALSE(r.has_value());
         INFO(r.error().to_string());
@@ -70,9 +68,7 @@ void tls_verification() {
         transport_config config;
         config.ca_pem = wrong.ca_certificate_pem;
         H h{config};
-        auto o = client_options_for(wrong_server);
-        o.retry.max_attempts = 1;
-        client_for<H> client{h.transport(), o};
+        client_for<H> client{h.transport(), one_attempt_options_for(wrong_server)};
         auto r = h.run(client.run_job(trocco::run_job_request{.job_definition_id = 3}));
         REQUIRE_FALSE(r.has_value());
         INFO(r.error().to_string());

@@ -8,10 +8,12 @@
 #include <string>
 
 #include "../catch.hpp"
+#include "../support/jobs.hpp"
 
 namespace {
 
 using namespace std::chrono;
+using test_support::make_job;
 
 trocco::http_response response(int status, std::string body) {
     return {status, {{"Content-Type", "application/json; charset=utf-8"}}, std::move(body)};
@@ -54,13 +56,7 @@ TEST_CASE("example (a): the answer of POST /api/jobs", "[parser]") {
         CHECK_FALSE(r->started_at.has_value());
         CHECK_FALSE(r->finished_at.has_value());
 
-        trocco::job expected;
-        expected.id = 987654;
-        expected.job_definition_id = 123;
-        expected.job_definition_name = "mysql_to_bigquery_orders";
-        expected.status = trocco::job_status::queued;
-        expected.raw_status = "queued";
-        CHECK(*r == expected);
+        CHECK(*r == make_job<trocco::job>(987654, 123, "mysql_to_bigquery_orders", trocco::job_status::queued));
     }
 }
 
@@ -87,16 +83,8 @@ TEST_CASE("example (b): the answer of GET /api/jobs/{id}, timestamps as UTC inst
     CHECK(trocco::format_rfc3339(*r->started_at) == "2025-06-01T00:00:12.000Z");
     CHECK(trocco::format_rfc3339(*r->finished_at) == "2025-06-01T00:03:40.000Z");
 
-    trocco::job expected;
-    expected.id = 987654;
-    expected.job_definition_id = 123;
-    expected.job_definition_name = "mysql_to_bigquery_orders";
-    expected.status = trocco::job_status::succeeded;
-    expected.raw_status = "succeeded";
-    expected.created_at = june_1;
-    expected.started_at = june_1 + seconds{12};
-    expected.finished_at = june_1 + seconds{220};
-    CHECK(*r == expected);
+    CHECK(*r == make_job<trocco::job>(987654, 123, "mysql_to_bigquery_orders", trocco::job_status::succeeded,
+                                      {june_1, june_1 + seconds{12}, june_1 + seconds{220}}));
 }
 
 TEST_CASE("example (c): the answer of POST /api/pipeline_jobs", "[parser]") {
@@ -112,13 +100,7 @@ TEST_CASE("example (c): the answer of POST /api/pipeline_jobs", "[parser]") {
     CHECK_FALSE(r->finished_at.has_value());
     CHECK_FALSE(r->context_time.has_value());
 
-    trocco::workflow_job expected;
-    expected.id = 123;
-    expected.workflow_definition_id = 321;
-    expected.name = "sample-pipeline-definition-name";
-    expected.status = trocco::job_status::queued;
-    expected.raw_status = "queued";
-    CHECK(*r == expected);
+    CHECK(*r == make_job<trocco::workflow_job>(123, 321, "sample-pipeline-definition-name", trocco::job_status::queued));
 }
 
 TEST_CASE("a workflow job with timestamps and a context_time kept as a string", "[parser]") {

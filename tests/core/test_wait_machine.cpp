@@ -11,25 +11,12 @@
 
 namespace {
 
-using namespace std::chrono_literals;
-using test_support::contains;
-using test_support::job_body;
-using test_support::machine_fixture;
-using test_support::step_name;
-using test_support::workflow_body;
-using trocco::errc;
-using trocco::job_kind;
-using trocco::wait_machine;
+using namespace machine_test;
 using trocco::wait_step;
 using kind = wait_step::kind;
 
 trocco::result<trocco::http_response> failure(errc code, std::string message = "transport says no") {
     return trocco::error{code, std::move(message)};
-}
-
-wait_machine transfer_wait(machine_fixture& f, trocco::wait_options options = {}) {
-    return wait_machine::trigger_and_wait(f.context(), job_kind::transfer, test_support::post_for(f.builder), 42,
-                                          std::move(options));
 }
 
 long long until_ms(machine_fixture& f, wait_machine& m) {
@@ -61,12 +48,7 @@ TEST_CASE("machine: trigger, poll on the schedule, done with the succeeded job",
     REQUIRE(r.has_value());
     CHECK(std::get<trocco::job>(*r).status == trocco::job_status::succeeded);
     CHECK(f.elapsed_ms() == 10000);
-    CHECK(f.events == std::vector<std::string>{
-                          "request_sent trigger POST /api/jobs?job_definition_id=42 #1",
-                          "answer_received trigger 200",
-                          "trigger_outcome started 7",
-                          "status_changed - -> queued",
-                          "poll_scheduled in 5000ms",
+    CHECK(f.events == test_support::events_after_job_7_started({
                           "request_sent poll GET /api/jobs/7 #1",
                           "answer_received poll 200",
                           "status_changed queued -> executing",
@@ -75,7 +57,7 @@ TEST_CASE("machine: trigger, poll on the schedule, done with the succeeded job",
                           "answer_received poll 200",
                           "status_changed executing -> succeeded",
                           "wait_finished ok polls=2",
-                      });
+                      }));
 }
 
 TEST_CASE("machine: the trigger is resent only after connect_failed or 429", "[machine][trigger]") {

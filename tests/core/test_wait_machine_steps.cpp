@@ -10,14 +10,7 @@
 
 namespace {
 
-using namespace std::chrono_literals;
-using test_support::contains;
-using test_support::job_body;
-using test_support::machine_fixture;
-using test_support::step_name;
-using trocco::errc;
-using trocco::job_kind;
-using trocco::wait_machine;
+using namespace machine_test;
 
 std::string history(const std::vector<std::string>& items, const std::string& next_cursor = "null") {
     std::string body = R"({"items":[)";
@@ -33,8 +26,7 @@ std::string listed_job(std::int64_t id, std::string_view created_at, std::string
 /// A transfer wait with reconcile on, whose trigger's connection broke after the POST went out.
 wait_machine unknown_trigger(machine_fixture& f, trocco::wait_options o = {}) {
     o.reconcile = true;
-    auto m = wait_machine::trigger_and_wait(f.context(), job_kind::transfer, test_support::post_for(f.builder), 42,
-                                            std::move(o));
+    auto m = transfer_wait(f, std::move(o));
     f.start_machine(m);
     f.answer(m, trocco::error{errc::transport_failure, "connection reset"});
     return m;

@@ -12,10 +12,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
 #include <trocco/detail/text.hpp>
+#include <trocco/job_kind.hpp>
 #include <trocco/response_parser.hpp>
 #include <trocco/timestamp.hpp>
 
@@ -47,8 +49,8 @@ struct expected_fields {
     std::optional<trocco::timestamp> created_at, started_at, finished_at;
 };
 
-std::optional<std::int64_t> positive_id(const json& object, const char* field) {
-    const auto it = object.find(field);
+std::optional<std::int64_t> positive_id(const json& object, std::string_view field) {
+    const auto it = object.find(std::string{field});
     if (it == object.end()) return std::nullopt;
     if (it->is_number_unsigned()) {
         const auto value = it->get<std::uint64_t>();
@@ -60,8 +62,8 @@ std::optional<std::int64_t> positive_id(const json& object, const char* field) {
 }
 
 // nullopt: the field is not a string or null. Otherwise the string ("" when absent or null) and whether it was set.
-std::optional<std::optional<std::string>> optional_string(const json& object, const char* field) {
-    const auto it = object.find(field);
+std::optional<std::optional<std::string>> optional_string(const json& object, std::string_view field) {
+    const auto it = object.find(std::string{field});
     if (it == object.end() || it->is_null()) return std::optional<std::string>{};
     if (!it->is_string()) return std::nullopt;
     return std::optional<std::string>{it->get<std::string>()};
@@ -75,8 +77,8 @@ bool optional_time(const json& object, const char* field, std::optional<trocco::
     return out.has_value();
 }
 
-std::optional<expected_fields> reference_reading(std::string_view body, const char* definition_field,
-                                                 const char* name_field, bool has_context_time) {
+std::optional<expected_fields> reference_reading(std::string_view body, std::string_view definition_field,
+                                                 std::string_view name_field, bool has_context_time) {
     if (body.find('\0') != std::string_view::npos) return std::nullopt;  // a raw NUL is never JSON text
     const json object = json::parse(body, nullptr, false);
     if (object.is_discarded() || !object.is_object()) return std::nullopt;
@@ -142,45 +144,53 @@ void put_times(json& object, const Job& j) {
     put_time(object, "finished_at", j.finished_at);
 }
 
-void check_job(const trocco::http_response& response) {
-    constexpr std::string_view what = "transfer job response";
-    const auto r = trocco::parse_job_response(response);
-    const auto f = trocco::is_success_status(response.status)
-                       ? reference_reading(response.body, "job_definition_id", "job_definition_name", false)
-                       : std::nullopt;
-    if (r.has_value() != f.has_value()) fail(what, r ? "accepted an invalid answer" : "rejected a valid answer");
-    if (!r) return check_rejection(r, response, what);
-    check_common(*r, *f, what);
-    if (r->job_definition_id != f->definition_id || r->job_definition_name != f->name) {
-        fail(what, "a parsed field differs from the body");
-    }
-    if (!formattable(r->created_at) || !formattable(r->started_at) || !formattable(r->finished_at)) return;
-    json again = {{"id", r->id}, {"job_definition_id", r->job_definition_id},
-                  {"job_definition_name", r->job_definition_name}, {"status", r->raw_status}};
-    put_times(again, *r);
-    const auto round = trocco::parse_job_response({200, {}, again.dump()});
-    if (!round || !(*round == *r)) fail(what, "a job written back as JSON does not parse to the same job");
+// What the two kinds read here do not share: the parser, the kind's own fields, and how they are written back.
+trocco::result<trocco::job> parse_as(std::type_identity<trocco::job>, const trocco::http_response& response) {
+    return trocco::parse_job_response(response);
+}
+trocco::result<trocco::workflow_job> parse_as(std::type_identity<trocco::workflow_job>,
+                                              const trocco::http_response& response) {
+    return trocco::parse_workflow_job_response(response);
 }
 
-void check_workflow_job(const trocco::http_response& response) {
-    constexpr std::string_view what = "workflow job response";
-    const auto r = trocco::parse_workflow_job_response(response);
+bool own_fields_match(const trocco::job& j, const expected_fields& f) {
+    return j.job_definition_id == f.definition_id && j.job_definition_name == f.name;
+}
+bool own_fields_match(const trocco::workflow_job& j, const expected_fields& f) {
+    return j.workflow_definition_id == f.definition_id && j.name == f.name && j.context_time == f.context_time;
+}
+
+void put_own_fields(json& object, const trocco::job& j) {
+    object["job_definition_id"] = j.job_definition_id;
+    object["job_definition_name"] = j.job_definition_name;
+}
+void put_own_fields(json& object, const trocco::workflow_job& j) {
+    object["pipeline_definition_id"] = j.workflow_definition_id;
+    object["name"] = j.name;
+    if (j.context_time) object["context_time"] = *j.context_time;
+}
+
+// One job kind's parser against the reference reading, and a job written back parsing to the same job. The wire
+// names of the kind's fields come from the job-kind trait.
+template <class Job>
+void check_job_response(const trocco::http_response& response) {
+    constexpr const trocco::job_kind_info& kind = trocco::info(trocco::job_traits<Job>::kind);
+    const std::string what = std::string{kind.name} + " response";
+    const auto r = parse_as(std::type_identity<Job>{}, response);
     const auto f = trocco::is_success_status(response.status)
-                       ? reference_reading(response.body, "pipeline_definition_id", "name", true)
+                       ? reference_reading(response.body, kind.wire_definition_field, kind.wire_name_field,
+                                           kind.kind == trocco::job_kind::workflow)
                        : std::nullopt;
     if (r.has_value() != f.has_value()) fail(what, r ? "accepted an invalid answer" : "rejected a valid answer");
     if (!r) return check_rejection(r, response, what);
     check_common(*r, *f, what);
-    if (r->workflow_definition_id != f->definition_id || r->name != f->name || r->context_time != f->context_time) {
-        fail(what, "a parsed field differs from the body");
-    }
+    if (!own_fields_match(*r, *f)) fail(what, "a parsed field differs from the body");
     if (!formattable(r->created_at) || !formattable(r->started_at) || !formattable(r->finished_at)) return;
-    json again = {{"id", r->id}, {"pipeline_definition_id", r->workflow_definition_id}, {"name", r->name},
-                  {"status", r->raw_status}};
-    if (r->context_time) again["context_time"] = *r->context_time;
+    json again = {{"id", r->id}, {"status", r->raw_status}};
+    put_own_fields(again, *r);
     put_times(again, *r);
-    const auto round = trocco::parse_workflow_job_response({200, {}, again.dump()});
-    if (!round || !(*round == *r)) fail(what, "a workflow job written back as JSON does not parse to the same job");
+    const auto round = parse_as(std::type_identity<Job>{}, {200, {}, again.dump()});
+    if (!round || !(*round == *r)) fail(what, "a job written back as JSON does not parse to the same job");
 }
 
 }  // namespace
@@ -195,7 +205,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         json::parse(response.body, nullptr, false).is_discarded() && e.message() != trocco::status_line(response.status)) {
         fail("error_from_response", "a body that is not JSON must give the status line as the message");
     }
-    check_job(response);
-    check_workflow_job(response);
+    check_job_response<trocco::job>(response);
+    check_job_response<trocco::workflow_job>(response);
     return 0;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <initializer_list>
 #include <string>
 #include <utility>
 #include <variant>
@@ -115,6 +116,26 @@ inline trocco::http_request post_for(const trocco::request_builder& b, std::int6
     return b.run_job({.job_definition_id = definition}).value();
 }
 
+/// A wait on a transfer job of definition 42, as `f` would start it.
+inline trocco::wait_machine transfer_wait(machine_fixture& f, trocco::wait_options options = {}) {
+    return trocco::wait_machine::trigger_and_wait(f.context(), trocco::job_kind::transfer, post_for(f.builder), 42,
+                                                  std::move(options));
+}
+
+/// The events of a transfer wait whose trigger (definition 42) started job 7, up to the first poll's schedule
+/// (5 s), followed by `then`: what every test of a transfer wait's events expects, opening included.
+inline std::vector<std::string> events_after_job_7_started(std::initializer_list<std::string> then) {
+    std::vector<std::string> events{
+        "request_sent trigger POST /api/jobs?job_definition_id=42 #1",
+        "answer_received trigger 200",
+        "trigger_outcome started 7",
+        "status_changed - -> queued",
+        "poll_scheduled in 5000ms",
+    };
+    events.insert(events.end(), then);
+    return events;
+}
+
 /// The kind of the machine's next step, by name, for readable failures.
 inline std::string step_name(trocco::wait_machine& m) {
     constexpr const char* names[] = {"send", "sleep", "acquire", "record", "done"};
@@ -122,3 +143,12 @@ inline std::string step_name(trocco::wait_machine& m) {
 }
 
 }  // namespace test_support
+
+/// The vocabulary of the wait machine's tests, for `using namespace machine_test;`.
+namespace machine_test {
+using namespace std::chrono_literals;
+using namespace test_support;
+using trocco::errc;
+using trocco::job_kind;
+using trocco::wait_machine;
+}  // namespace machine_test

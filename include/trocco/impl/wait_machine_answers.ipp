@@ -144,7 +144,6 @@ TROCCO_DECL void wait_machine::on_fetch_answer(result<http_response> outcome, cl
 TROCCO_DECL bool wait_machine::reject(error e, clock::time_point now, wall_clock::time_point wall_now) {
     if (rare_) rare_->fetched.reset();
     failure_.reset();
-    done_ok_ = false;
     if (retry_later(request_kind::read, result<http_response>(e), now, wall_now)) return true;
     finish(std::move(e), now);
     return false;

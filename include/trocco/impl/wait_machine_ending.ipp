@@ -211,7 +211,7 @@ TROCCO_DECL void wait_machine::finish(result<any_job> r, clock::time_point now) 
     const std::optional<errc> failure = r ? std::nullopt : std::optional<errc>(r.error().kind());
     if (r) {
         seen_ = std::move(*r);  // the result is the job last seen: kept once, not beside a copy
-        done_ok_ = true;
+        failure_.reset();       // succeeded() reads "done, and no failure"
     } else {
         failure_.emplace(std::move(r).error());
     }
@@ -221,8 +221,7 @@ TROCCO_DECL void wait_machine::finish(result<any_job> r, clock::time_point now) 
 }
 
 TROCCO_DECL result<any_job> wait_machine::take_result() {
-    if (done_ok_ && seen_) {
-        done_ok_ = false;
+    if (succeeded() && seen_) {
         any_job j = std::move(*seen_);
         seen_.reset();
         return j;

@@ -24,7 +24,6 @@
 #include <exception>
 #include <functional>
 #include <optional>
-#include <queue>
 #include <stdexcept>
 #include <stop_token>
 #include <string>
@@ -38,6 +37,8 @@
 #include <trocco/sync_wait.hpp>
 #include <trocco/task.hpp>
 #include <trocco/timestamp.hpp>
+
+#include <trocco/testing/virtual_clock.hpp>
 
 namespace trocco::testing {
 
@@ -98,34 +99,27 @@ public:
     simulated_trocco(const simulated_trocco&) = delete;
     simulated_trocco& operator=(const simulated_trocco&) = delete;
 
-    clock::time_point now() const noexcept { return now_; }
+    clock::time_point now() const noexcept { return loop_.now(); }
     std::chrono::system_clock::time_point system_now() const noexcept {
-        return trocco::detail::saturating_add(options_.wall_start, trocco::detail::saturating_until(start_, now_));
+        return trocco::detail::saturating_add(options_.wall_start,
+                                              trocco::detail::saturating_until(loop_.start(), loop_.now()));
     }
     /// Time since the start.
     std::chrono::milliseconds elapsed() const noexcept {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(now_ - start_);
+        return std::chrono::duration_cast<std::chrono::milliseconds>(loop_.now() - loop_.start());
     }
     const std::vector<job_record>& jobs() const noexcept { return jobs_; }
     const statistics& stats() const noexcept { return stats_; }
-    std::size_t pending() const noexcept { return queue_.size(); }
+    std::size_t pending() const noexcept { return loop_.pending(); }
 
-    class operation {
-    public:
-        virtual void complete() = 0;
-
-    protected:
-        ~operation() = default;
-    };
-
-    class send_awaiter final : operation {
+    class send_awaiter final : virtual_clock::operation {
     public:
         send_awaiter(simulated_trocco& t, http_request r, std::stop_token stop)
             : t_(t), request_(std::move(r)), stop_(std::move(stop)) {}
         bool await_ready() const noexcept { return false; }
         void await_suspend(std::coroutine_handle<> h) {
             handle_ = h;
-            t_.enqueue(t_.now_ + t_.options_.latency, this);
+            t_.loop_.schedule(t_.loop_.after(t_.options_.latency), *this);
         }
         result<http_response> await_resume() { return std::move(outcome_); }
 
@@ -145,15 +139,14 @@ public:
         std::coroutine_handle<> handle_;
     };
 
-    class sleep_awaiter final : operation {
+    class sleep_awaiter final : virtual_clock::operation {
     public:
         sleep_awaiter(simulated_trocco& t, std::chrono::milliseconds delay, std::stop_token stop)
             : t_(t), delay_(delay), stop_(std::move(stop)) {}
         bool await_ready() const noexcept { return false; }
         void await_suspend(std::coroutine_handle<> h) {
             handle_ = h;
-            const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(clock::time_point::max() - t_.now_);
-            t_.enqueue(delay_ >= room ? clock::time_point::max() : t_.now_ + delay_, this);
+            t_.loop_.schedule(t_.loop_.after(delay_), *this);
         }
         result<void> await_resume() {
             if (stop_.stop_requested()) return error{errc::canceled, "simulated_trocco: sleep canceled"};
@@ -180,7 +173,8 @@ public:
     T run(task<T> t) {
         std::optional<detail::task_outcome<T>> outcome;
         detail::start_detached(std::move(t), [&](detail::task_outcome<T>&& o) noexcept { outcome.emplace(std::move(o)); });
-        while (!outcome && !queue_.empty()) run_next();
+        while (!outcome && loop_.run_one()) {
+        }
         if (!outcome) throw std::logic_error("simulated_trocco::run: the task did not finish");
         return detail::take_outcome<T>(std::move(*outcome));
     }
@@ -206,33 +200,13 @@ public:
     /// returns how many it completed. Rethrows the first exception of a spawned task.
     std::size_t run(std::chrono::milliseconds limit = std::chrono::milliseconds::max()) {
         std::size_t n = 0;
-        const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(clock::time_point::max() - now_);
-        const auto until = limit >= room ? clock::time_point::max() : now_ + limit;
-        while (!queue_.empty() && queue_.top().due <= until) {
-            run_next();
-            ++n;
-        }
+        const auto until = loop_.after(limit);
+        while (loop_.run_one(until)) ++n;
         if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
         return n;
     }
 
 private:
-    struct event {
-        clock::time_point due;
-        std::uint64_t sequence;
-        operation* op;
-        bool operator>(const event& o) const { return due != o.due ? due > o.due : sequence > o.sequence; }
-    };
-
-    void enqueue(clock::time_point due, operation* op) { queue_.push(event{due, sequence_++, op}); }
-
-    void run_next() {
-        const event e = queue_.top();
-        queue_.pop();
-        now_ = std::max(now_, e.due);
-        e.op->complete();
-    }
-
     static std::optional<std::int64_t> number_after(std::string_view url, std::string_view marker) {
         const auto at = url.find(marker);
         if (at == std::string_view::npos) return std::nullopt;
@@ -245,27 +219,27 @@ private:
 
     std::string body_of(const job_record& j, std::string_view status, std::int64_t id) const {
         const auto created = options_.wall_start + std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                                       j.created - start_);
+                                                       j.created - loop_.start());
         return R"({"id":)" + std::to_string(id) + (j.workflow ? R"(,"pipeline_definition_id":)" : R"(,"job_definition_id":)") +
                std::to_string(j.definition_id) + R"(,"status":")" + std::string(status) + R"(","created_at":")" +
                format_rfc3339(std::chrono::floor<std::chrono::milliseconds>(created)) + R"("})";
     }
 
     std::string_view status_of(const job_record& j) const {
-        if (now_ >= j.ends_at) return j.final_status;
-        return now_ < j.created + options_.queue_time ? "queued" : "executing";
+        if (loop_.now() >= j.ends_at) return j.final_status;
+        return loop_.now() < j.created + options_.queue_time ? "queued" : "executing";
     }
 
     /// Counts the call in the account's window; the headers of the answer, and whether it is over the limit.
     bool count_call(std::vector<http_header>& headers) {
         if (options_.rate_limit <= 0) return false;
-        if (!window_start_ || now_ >= *window_start_ + options_.rate_window) {
-            window_start_ = now_;
+        if (!window_start_ || loop_.now() >= *window_start_ + options_.rate_window) {
+            window_start_ = loop_.now();
             window_calls_ = 0;
         }
         ++window_calls_;
         const auto reset = system_now() + std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                              *window_start_ + options_.rate_window - now_);
+                                              *window_start_ + options_.rate_window - loop_.now());
         const auto reset_seconds = std::chrono::ceil<std::chrono::seconds>(reset.time_since_epoch()).count();
         headers.push_back({"X-Rate-Limit-Limit", std::to_string(options_.rate_limit)});
         headers.push_back({"X-Rate-Limit-Remaining", std::to_string(std::max<std::int64_t>(0, options_.rate_limit - window_calls_))});
@@ -315,9 +289,9 @@ private:
             j.id = static_cast<std::int64_t>(jobs_.size()) + 1;
             j.definition_id = *definition;
             j.workflow = workflow;
-            j.created = now_;
+            j.created = loop_.now();
             const auto duration = options_.job_duration ? options_.job_duration(*definition) : std::chrono::minutes{1};
-            j.ends_at = now_ + options_.queue_time + duration;
+            j.ends_at = loop_.now() + options_.queue_time + duration;
             j.final_status = options_.final_status ? options_.final_status(*definition) : "succeeded";
             jobs_.push_back(j);
             response.status = 200;
@@ -329,8 +303,8 @@ private:
             }
             auto& j = jobs_[static_cast<std::size_t>(*id - 1)];
             ++j.gets;
-            const bool finished = now_ >= j.ends_at;
-            if (finished && !j.first_seen_finished && f == simulated_fault::none) j.first_seen_finished = now_;
+            const bool finished = loop_.now() >= j.ends_at;
+            if (finished && !j.first_seen_finished && f == simulated_fault::none) j.first_seen_finished = loop_.now();
             response.status = 200;
             response.body = body_of(j, status_of(j), f == simulated_fault::other_job ? j.id + 1000000 : j.id);
         }
@@ -343,12 +317,9 @@ private:
     simulated_trocco_options options_;
     std::vector<job_record> jobs_;
     statistics stats_;
-    clock::time_point start_ = clock::time_point{} + std::chrono::hours{1};
-    clock::time_point now_ = start_;
+    virtual_clock loop_;
     std::optional<clock::time_point> window_start_;
     std::int64_t window_calls_ = 0;
-    std::priority_queue<event, std::vector<event>, std::greater<>> queue_;
-    std::uint64_t sequence_ = 0;
     std::exception_ptr failure_;
 };
 

@@ -19,6 +19,7 @@
 #include "../transport.hpp"
 #include "resolver.ipp"
 #include "send_operation.ipp"
+#include "send_operation_read.ipp"
 #include "sleep_operation.ipp"
 
 namespace trocco::asio {
