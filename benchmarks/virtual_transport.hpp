@@ -17,7 +17,7 @@
 #include <trocco/result.hpp>
 
 // The virtual clock of trocco-testing's simulated_trocco; by path, as bench_polling does not depend on trocco-testing.
-#include "../testing/include/trocco/testing/virtual_clock.hpp"
+#include <trocco/testing/virtual_clock.hpp>
 
 namespace trocco_bench {
 
