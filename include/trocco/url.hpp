@@ -22,8 +22,16 @@ struct url_parts {
     bool is_https() const noexcept { return scheme == "https"; }
     /// The Host header value: host, bracketed if IPv6, with ":port" unless it is the scheme's default.
     std::string host_header() const {
-        std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-        if (port != (is_https() ? 443 : 80)) h += ":" + std::to_string(port);
+        // Appended piece by piece: g++ 12 at -O2 and above warns falsely (-Wrestrict) on "literal" + std::string.
+        const bool bracketed = host.find(':') != std::string::npos;
+        std::string h;
+        if (bracketed) h += '[';
+        h += host;
+        if (bracketed) h += ']';
+        if (port != (is_https() ? 443 : 80)) {
+            h += ':';
+            h += std::to_string(port);
+        }
         return h;
     }
 
@@ -95,7 +103,9 @@ inline result<url_parts> parse_url(std::string_view url, std::string_view what =
         if (port == 0 || port > 65535) return fail("has an invalid port");
         parts.port = static_cast<std::uint16_t>(port);
     }
-    parts.target = tail.empty() || tail.front() != '/' ? "/" + std::string(tail) : std::string(tail);
+    parts.target.clear();
+    if (tail.empty() || tail.front() != '/') parts.target += '/';  // not "/" + string: see host_header()
+    parts.target += tail;
     return parts;
 }
 
