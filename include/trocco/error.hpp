@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "detail/config.hpp"
 #include "errc.hpp"
 #include "job.hpp"
 
@@ -127,29 +128,11 @@ public:
     error&& prefix_message(std::string_view prefix) && { return std::move(prefix_message(prefix)); }
 
     /// One line for a log: "not_found (HTTP 404): Not found [job 42]".
-    std::string to_string() const {
-        std::string text = trocco::to_string(code_);
-        if (http_status_ != 0) text += " (HTTP " + std::to_string(http_status_) + ")";
-        text += ": ";
-        text += message_;
-        if (job_id_) {
-            text += " [job " + std::to_string(*job_id_) + "]";
-        } else if (const auto definition = definition_id()) {
-            text += " [definition " + std::to_string(*definition) + "]";
-        }
-        return text;
-    }
+    TROCCO_DECL std::string to_string() const;
 
 private:
     /// The context, copied first when another error shares it (errors are values).
-    detail::error_context& edit() {
-        if (!context_) {
-            context_ = std::make_shared<detail::error_context>();
-        } else if (context_.use_count() > 1) {
-            context_ = std::make_shared<detail::error_context>(*context_);
-        }
-        return *context_;
-    }
+    TROCCO_DECL detail::error_context& edit();
 
     std::string message_;
     std::optional<std::int64_t> job_id_;
@@ -160,3 +143,7 @@ private:
 };
 
 }  // namespace trocco
+
+#if defined(TROCCO_HEADER_ONLY)
+#include "impl/error.ipp"
+#endif

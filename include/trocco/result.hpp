@@ -8,6 +8,7 @@
 #include <utility>
 #include <variant>
 
+#include "detail/config.hpp"
 #include "error.hpp"
 
 namespace trocco {
@@ -16,13 +17,20 @@ namespace trocco {
 class error_exception : public std::system_error {
 public:
     /// Carries `e`; what() is e.to_string().
-    explicit error_exception(trocco::error e) : std::system_error(e.code(), e.to_string()), error_(std::move(e)) {}
+    TROCCO_DECL explicit error_exception(trocco::error e);
     /// The error, with everything it carries (job id, last job, ...).
     const trocco::error& error() const noexcept { return error_; }
 
 private:
     trocco::error error_;
 };
+
+namespace detail {
+// The throws of result<T>, out of line: each instantiation of result<T> then holds a call, not the code that
+// builds and throws an exception.
+[[noreturn]] TROCCO_DECL void throw_error_exception(const trocco::error& e);
+[[noreturn]] TROCCO_DECL void throw_logic_error(const char* what);
+}  // namespace detail
 
 /// Holds either a T or a trocco::error. Converts implicitly from both, so a function returning result<job> can
 /// `return job;` or `return error{errc::not_found, "..."};`.
@@ -54,12 +62,12 @@ public:
 
     /// The error. Precondition: !has_value() (throws std::logic_error otherwise, never undefined behaviour).
     const trocco::error& error() const& {
-        if (has_value()) throw std::logic_error("trocco::result::error() called on a result holding a value");
+        if (has_value()) detail::throw_logic_error("trocco::result::error() called on a result holding a value");
         return std::get<1>(storage_);
     }
     /// The error, moved out. Precondition: !has_value() (throws std::logic_error otherwise).
     trocco::error&& error() && {
-        if (has_value()) throw std::logic_error("trocco::result::error() called on a result holding a value");
+        if (has_value()) detail::throw_logic_error("trocco::result::error() called on a result holding a value");
         return std::get<1>(std::move(storage_));
     }
 
@@ -76,7 +84,7 @@ public:
 
 private:
     void check() const {
-        if (!has_value()) throw error_exception(std::get<1>(storage_));
+        if (!has_value()) detail::throw_error_exception(std::get<1>(storage_));
     }
 
     std::variant<T, trocco::error> storage_;
@@ -96,16 +104,16 @@ public:
     explicit operator bool() const noexcept { return has_value(); }
     /// Throws error_exception carrying the error, if there is one.
     void value() const {
-        if (error_) throw error_exception(*error_);
+        if (error_) detail::throw_error_exception(*error_);
     }
     /// The error. Precondition: !has_value() (throws std::logic_error otherwise).
     const trocco::error& error() const& {
-        if (!error_) throw std::logic_error("trocco::result<void>::error() called on a success");
+        if (!error_) detail::throw_logic_error("trocco::result<void>::error() called on a success");
         return *error_;
     }
     /// The error, moved out. Precondition: !has_value() (throws std::logic_error otherwise).
     trocco::error&& error() && {
-        if (!error_) throw std::logic_error("trocco::result<void>::error() called on a success");
+        if (!error_) detail::throw_logic_error("trocco::result<void>::error() called on a success");
         return std::move(*error_);
     }
 
@@ -114,3 +122,7 @@ private:
 };
 
 }  // namespace trocco
+
+#if defined(TROCCO_HEADER_ONLY)
+#include "impl/result.ipp"
+#endif

@@ -98,6 +98,11 @@ public:
     /// answer in take_response(), or with the error. The caller parses the answer; if it cannot, reject() tells the
     /// machine, which retries it as any unreadable read answer.
     TROCCO_DECL static wait_machine fetch(wait_context context, http_request request, std::stop_token stop);
+
+    // Moves and destruction are out of line (compiled once in the separately compiled mode): the machine is large.
+    TROCCO_DECL wait_machine(wait_machine&& other) noexcept;
+    TROCCO_DECL wait_machine& operator=(wait_machine&& other) noexcept;
+    TROCCO_DECL ~wait_machine();
     /// A machine that is done at once with `e` (a request that could not be built).
     TROCCO_DECL static wait_machine failed(wait_context context, error e);
 

@@ -7,11 +7,11 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
-#include <random>
 #include <string>
 #include <utility>
 #include <variant>
 
+#include "config.hpp"
 #include "../definitions.hpp"
 #include "../idempotency_store.hpp"
 #include "../job.hpp"
@@ -41,10 +41,7 @@ public:
     }
 
 private:
-    static std::uint64_t seed() {
-        std::random_device device;
-        return (std::uint64_t{device()} << 32) ^ device();
-    }
+    TROCCO_DECL static std::uint64_t seed();
     const std::function<double()>& user_;
     std::atomic<std::uint64_t> state_;
 };
@@ -61,17 +58,9 @@ result<Job> typed_result(result<any_job> r) {
 }
 
 /// What the rate budget learns from one answer.
-inline budget_answer budget_answer_of(const result<http_response>& outcome, std::chrono::steady_clock::time_point now,
-                                      std::chrono::system_clock::time_point wall_now) {
-    budget_answer a;
-    a.now = now;
-    a.wall_now = wall_now;
-    if (outcome) {
-        a.http_status = outcome->status;
-        a.rate_limit = parse_rate_limit(outcome->headers);
-    }
-    return a;
-}
+TROCCO_DECL budget_answer budget_answer_of(const result<http_response>& outcome,
+                                           std::chrono::steady_clock::time_point now,
+                                           std::chrono::system_clock::time_point wall_now);
 
 /// What an idempotency record says to do.
 struct record_plan {
@@ -80,35 +69,12 @@ struct record_plan {
     std::chrono::system_clock::time_point trigger_time{};
 };
 
-inline result<record_plan> plan_from_record(const std::optional<idempotency_record>& record, job_kind kind,
-                                            std::int64_t definition_id, const std::string& key) {
-    if (!record) return record_plan{};
-    if (record->kind != kind || record->definition_id != definition_id) {
-        return error{errc::invalid_argument, "idempotency key \"" + key + "\" was used for " +
-                                                 std::string(info(record->kind).definition_name) + " " +
-                                                 std::to_string(record->definition_id) + ": use a new key for " +
-                                                 std::string(info(kind).definition_name) + " " +
-                                                 std::to_string(definition_id)};
-    }
-    if (record->job_id != 0) return record_plan{record->job_id, false, record->trigger_time};
-    if (!info(kind).has_history) {
-        return error{errc::outcome_unknown, "a run with idempotency key \"" + key + "\" sent the trigger but did not "
-                                            "record its outcome, and " + std::string(info(kind).name) +
-                                            "s cannot be looked up (trocco lists none): a job may or may not have "
-                                            "been started; check trocco before running it again"}
-            .with_definition_id(definition_id)
-            .with_trigger_time(record->trigger_time);
-    }
-    return record_plan{0, true, record->trigger_time};
-}
+TROCCO_DECL result<record_plan> plan_from_record(const std::optional<idempotency_record>& record, job_kind kind,
+                                                 std::int64_t definition_id, const std::string& key);
 
 /// Records the job id of a run under its key (a `record` step).
-inline task<result<void>> save_job_id(idempotency_session* session, idempotency_record* record, std::int64_t job_id) {
-    if (session == nullptr || record == nullptr) co_return result<void>{};
-    record->job_id = job_id;
-    auto saved = co_await session->save(*record);
-    co_return saved;
-}
+TROCCO_DECL task<result<void>> save_job_id(idempotency_session* session, idempotency_record* record,
+                                           std::int64_t job_id);
 
 struct history_page_parser {
     result<list_page<job>> operator()(const http_response& r) const { return parse_job_history_page(r); }
@@ -122,3 +88,7 @@ struct definitions_page_parser {
 };
 
 }  // namespace trocco::detail
+
+#if defined(TROCCO_HEADER_ONLY)
+#include "../impl/client_support.ipp"
+#endif

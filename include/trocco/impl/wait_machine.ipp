@@ -276,6 +276,10 @@ TROCCO_DECL bool wait_machine::retry_later(request_kind kind, const result<http_
     return true;
 }
 
+TROCCO_DECL wait_machine::wait_machine(wait_machine&& other) noexcept = default;
+TROCCO_DECL wait_machine& wait_machine::operator=(wait_machine&& other) noexcept = default;
+TROCCO_DECL wait_machine::~wait_machine() = default;
+
 }  // namespace trocco
 
 // The answers, the job and the ending: split so that no file runs past ~400 lines.

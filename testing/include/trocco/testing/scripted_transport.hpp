@@ -17,6 +17,9 @@
 //                           when its delay has passed), advancing the clock to each due time. Many concurrent
 //                           waits then interleave as they would on a real event loop.
 // Not thread-safe: drive it from one thread (stop requests included).
+//
+// Compilation: header-only by default; with TROCCO_SEPARATE_COMPILATION the non-template bodies are declared here
+// and defined once by testing/src/trocco_testing.cpp (Meson: `trocco-testing-compiled`), as for the core.
 #pragma once
 
 #include <chrono>
@@ -33,6 +36,7 @@
 #include <utility>
 #include <vector>
 
+#include <trocco/detail/config.hpp>
 #include <trocco/detail/saturate.hpp>
 #include <trocco/http.hpp>
 #include <trocco/result.hpp>
@@ -60,6 +64,7 @@ public:
                                 std::chrono::system_clock::time_point wall_start = std::chrono::sys_days{
                                     std::chrono::year{2026} / 1 / 1})
         : mode_(mode), wall_start_(wall_start) {}
+    TROCCO_DECL ~scripted_transport();
 
     scripted_transport(const scripted_transport&) = delete;
     scripted_transport& operator=(const scripted_transport&) = delete;
@@ -68,36 +73,22 @@ public:
 
     /// The next step added must be requested with this method and URL; a mismatch is recorded in mismatches()
     /// and answered with a transport_failure.
-    scripted_transport& expect(http_method method, std::string url) {
-        next_.expected_method = method;
-        next_.expected_url = std::move(url);
-        return *this;
-    }
+    TROCCO_DECL scripted_transport& expect(http_method method, std::string url);
     /// The next step added takes this much virtual time (deferred mode).
     scripted_transport& with_latency(std::chrono::milliseconds latency) {
         next_.latency = latency;
         return *this;
     }
     /// The next step added runs `hook` when its request arrives.
-    scripted_transport& on_send(std::function<void()> hook) {
-        next_.on_send = std::move(hook);
-        return *this;
-    }
+    TROCCO_DECL scripted_transport& on_send(std::function<void()> hook);
     /// Queues an HTTP answer.
-    scripted_transport& respond(int status, std::string body, std::vector<http_header> headers = {}) {
-        return push(http_response{status, std::move(headers), std::move(body)});
-    }
+    TROCCO_DECL scripted_transport& respond(int status, std::string body, std::vector<http_header> headers = {});
     /// Queues a transport error (errc::connect_failed, errc::transport_failure, ...).
-    scripted_transport& fail(errc code, std::string message = "scripted transport error") {
-        return push(error{code, std::move(message)});
-    }
+    TROCCO_DECL scripted_transport& fail(errc code, std::string message = "scripted transport error");
     /// Queues a fully described step (expectations set by expect()/on_send() are not applied to it).
-    scripted_transport& push_step(scripted_step step) {
-        steps_.push_back(std::move(step));
-        return *this;
-    }
+    TROCCO_DECL scripted_transport& push_step(scripted_step step);
     /// Runs on every sleep request, with its delay, before the sleep completes (e.g. to request a stop).
-    void on_sleep(std::function<void(std::chrono::milliseconds)> hook) { on_sleep_ = std::move(hook); }
+    TROCCO_DECL void on_sleep(std::function<void(std::chrono::milliseconds)> hook);
 
     // --- what happened --------------------------------------------------------------------------------------
 
@@ -131,23 +122,13 @@ public:
     class send_awaiter;
     class sleep_awaiter;
 
-    send_awaiter send(http_request request, std::stop_token stop) { return send_awaiter(*this, std::move(request), stop); }
-    sleep_awaiter sleep_for(std::chrono::milliseconds delay, std::stop_token stop) {
-        return sleep_awaiter(*this, delay, stop);
-    }
+    TROCCO_DECL send_awaiter send(http_request request, std::stop_token stop);
+    TROCCO_DECL sleep_awaiter sleep_for(std::chrono::milliseconds delay, std::stop_token stop);
 
     // --- driving deferred operations ------------------------------------------------------------------------
 
     /// Completes the pending operation that is due first, advancing the clock to its due time. False if none.
-    bool run_one() {
-        if (pending_.empty()) return false;
-        const auto first = pending_.begin();
-        operation* op = first->second;
-        if (first->first.due > now_) now_ = first->first.due;
-        pending_.erase(first);
-        op->complete();
-        return true;
-    }
+    TROCCO_DECL bool run_one();
 
     /// Starts `t` and completes pending operations until it finishes; returns its value (or rethrows). Throws
     /// std::logic_error if the task waits while nothing is pending (it would never finish). The task is then
@@ -166,11 +147,7 @@ public:
     }
 
     /// Completes pending operations until none is left (for several tasks started by hand); returns how many.
-    std::size_t run_all() {
-        std::size_t n = 0;
-        while (run_one()) ++n;
-        return n;
-    }
+    TROCCO_DECL std::size_t run_all();
 
 private:
     struct queue_key {
@@ -189,19 +166,10 @@ private:
     protected:
         ~operation() = default;
 
-        void enqueue(scripted_transport& t, std::chrono::steady_clock::time_point due, std::coroutine_handle<> h,
-                     std::stop_token stop) {
-            transport_ = &t;
-            handle_ = h;
-            key_ = {due, t.sequence_++};
-            t.pending_.emplace(key_, this);
-            if (stop.stop_possible()) stop_callback_.emplace(std::move(stop), stop_handler{this});
-        }
+        TROCCO_DECL void enqueue(scripted_transport& t, std::chrono::steady_clock::time_point due,
+                                 std::coroutine_handle<> h, std::stop_token stop);
         /// Called once the operation left the queue: no later stop may touch it.
-        void finish() {
-            stop_callback_.reset();
-            handle_.resume();
-        }
+        TROCCO_DECL void finish();
         bool stopped = false;
 
     private:
@@ -210,13 +178,7 @@ private:
             void operator()() const noexcept { op->on_stop(); }
         };
         // A stop makes the operation due now, so it completes (with errc::canceled) at the next run_one().
-        void on_stop() noexcept {
-            stopped = true;
-            auto& pending = transport_->pending_;
-            if (pending.erase(key_) == 0) return;  // already completing
-            key_ = {transport_->now_, key_.sequence};
-            pending.emplace(key_, this);
-        }
+        TROCCO_DECL void on_stop() noexcept;
 
         scripted_transport* transport_ = nullptr;
         std::coroutine_handle<> handle_;
@@ -227,35 +189,16 @@ private:
 public:
     class send_awaiter final : private operation {
     public:
-        send_awaiter(scripted_transport& t, http_request request, std::stop_token stop)
-            : transport_(t), stop_(std::move(stop)) {
-            step_ = t.take_step(request);
-            if (step_.on_send) step_.on_send();
-        }
-        bool await_ready() {
-            if (transport_.mode_ == completion::immediate || stop_.stop_requested()) {
-                resolve();
-                return true;
-            }
-            return false;
-        }
-        void await_suspend(std::coroutine_handle<> h) {
-            enqueue(transport_, transport_.now_ + step_.latency, h, stop_);
-        }
-        result<http_response> await_resume() { return std::move(*outcome_); }
+        TROCCO_DECL send_awaiter(scripted_transport& t, http_request request, std::stop_token stop);
+        TROCCO_DECL ~send_awaiter();
+        send_awaiter(send_awaiter&&) = delete;  // never moved: the coroutine keeps it where send() made it
+        TROCCO_DECL bool await_ready();
+        TROCCO_DECL void await_suspend(std::coroutine_handle<> h);
+        TROCCO_DECL result<http_response> await_resume();
 
     private:
-        void resolve() {
-            if (stopped || stop_.stop_requested()) {
-                outcome_.emplace(error{errc::canceled, "scripted_transport: send canceled"});
-            } else {
-                outcome_.emplace(std::move(step_.outcome));
-            }
-        }
-        void complete() override {
-            resolve();
-            finish();
-        }
+        TROCCO_DECL void resolve();
+        TROCCO_DECL void complete() override;
 
         scripted_transport& transport_;
         std::stop_token stop_;
@@ -265,30 +208,15 @@ public:
 
     class sleep_awaiter final : private operation {
     public:
-        sleep_awaiter(scripted_transport& t, std::chrono::milliseconds delay, std::stop_token stop)
-            : transport_(t), delay_(delay), stop_(std::move(stop)) {
-            t.sleeps_.push_back(delay);
-            if (t.on_sleep_) t.on_sleep_(delay);
-        }
-        bool await_ready() {
-            if (stop_.stop_requested()) {
-                outcome_ = error{errc::canceled, "scripted_transport: sleep canceled"};
-                return true;
-            }
-            if (transport_.mode_ == completion::immediate) {
-                transport_.now_ += delay_;
-                return true;
-            }
-            return false;
-        }
-        void await_suspend(std::coroutine_handle<> h) { enqueue(transport_, transport_.now_ + delay_, h, stop_); }
-        result<void> await_resume() { return std::move(outcome_); }
+        TROCCO_DECL sleep_awaiter(scripted_transport& t, std::chrono::milliseconds delay, std::stop_token stop);
+        TROCCO_DECL ~sleep_awaiter();
+        sleep_awaiter(sleep_awaiter&&) = delete;  // never moved: the coroutine keeps it where sleep_for() made it
+        TROCCO_DECL bool await_ready();
+        TROCCO_DECL void await_suspend(std::coroutine_handle<> h);
+        TROCCO_DECL result<void> await_resume();
 
     private:
-        void complete() override {
-            if (stopped) outcome_ = error{errc::canceled, "scripted_transport: sleep canceled"};
-            finish();
-        }
+        TROCCO_DECL void complete() override;
 
         scripted_transport& transport_;
         std::chrono::milliseconds delay_;
@@ -297,33 +225,9 @@ public:
     };
 
 private:
-    scripted_transport& push(result<http_response> outcome) {
-        next_.outcome = std::move(outcome);
-        steps_.push_back(std::move(next_));
-        next_ = scripted_step{};
-        return *this;
-    }
-
+    TROCCO_DECL scripted_transport& push(result<http_response> outcome);
     /// Records `request` and takes the step that answers it, checking the step's expectations.
-    scripted_step take_step(const http_request& request) {
-        requests_.push_back(request);
-        const std::string described = std::string(to_string(request.method)) + " " + request.url;
-        if (steps_.empty()) {
-            mismatches_.push_back("no scripted answer left for " + described);
-            return scripted_step{.outcome = error{errc::transport_failure, "scripted_transport: no answer left for " + described}};
-        }
-        scripted_step step = std::move(steps_.front());
-        steps_.pop_front();
-        const bool method_ok = !step.expected_method || *step.expected_method == request.method;
-        const bool url_ok = !step.expected_url || *step.expected_url == request.url;
-        if (!method_ok || !url_ok) {
-            const std::string expected = std::string(step.expected_method ? to_string(*step.expected_method) : "ANY") +
-                                         " " + step.expected_url.value_or("ANY");
-            mismatches_.push_back("expected " + expected + ", got " + described);
-            step.outcome = error{errc::transport_failure, "scripted_transport: unexpected request " + described};
-        }
-        return step;
-    }
+    TROCCO_DECL scripted_step take_step(const http_request& request);
 
     completion mode_;
     std::chrono::system_clock::time_point wall_start_;
@@ -340,3 +244,7 @@ private:
 };
 
 }  // namespace trocco::testing
+
+#if defined(TROCCO_HEADER_ONLY)
+#include "impl/scripted_transport.ipp"
+#endif
