@@ -100,8 +100,11 @@ public:
     TROCCO_DECL static wait_machine fetch(wait_context context, http_request request, std::stop_token stop);
 
     // Moves and destruction are out of line (compiled once in the separately compiled mode): the machine is large.
+    /// Takes over `other`'s operation; `other` is left only to be destroyed or assigned to.
     TROCCO_DECL wait_machine(wait_machine&& other) noexcept;
+    /// Takes over `other`'s operation; `other` is left only to be destroyed or assigned to.
     TROCCO_DECL wait_machine& operator=(wait_machine&& other) noexcept;
+    /// Ends the machine; nothing is sent or cancelled (the machine does no I/O of its own).
     TROCCO_DECL ~wait_machine();
     /// A machine that is done at once with `e` (a request that could not be built).
     TROCCO_DECL static wait_machine failed(wait_context context, error e);
