@@ -103,7 +103,6 @@ inline result<url_parts> parse_url(std::string_view url, std::string_view what =
         if (port == 0 || port > 65535) return fail("has an invalid port");
         parts.port = static_cast<std::uint16_t>(port);
     }
-    parts.target.clear();
     if (tail.empty() || tail.front() != '/') parts.target += '/';  // not "/" + string: see host_header()
     parts.target += tail;
     return parts;

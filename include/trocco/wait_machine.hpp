@@ -98,6 +98,8 @@ public:
     /// answer in take_response(), or with the error. The caller parses the answer; if it cannot, reject() tells the
     /// machine, which retries it as any unreadable read answer.
     TROCCO_DECL static wait_machine fetch(wait_context context, http_request request, std::stop_token stop);
+    /// A machine that is done at once with `e` (a request that could not be built).
+    TROCCO_DECL static wait_machine failed(wait_context context, error e);
 
     // Moves and destruction are out of line (compiled once in the separately compiled mode): the machine is large.
     /// Takes over `other`'s operation; `other` is left only to be destroyed or assigned to.
@@ -106,8 +108,6 @@ public:
     TROCCO_DECL wait_machine& operator=(wait_machine&& other) noexcept;
     /// Ends the machine; nothing is sent or cancelled (the machine does no I/O of its own).
     TROCCO_DECL ~wait_machine();
-    /// A machine that is done at once with `e` (a request that could not be built).
-    TROCCO_DECL static wait_machine failed(wait_context context, error e);
 
     /// Begins: the options are checked, the deadline set from `now`. Call once, before next().
     TROCCO_DECL void start(clock::time_point now, wall_clock::time_point wall_now);
