@@ -237,12 +237,18 @@ def check_workflow_json(job, run):
         check(job[field] is None or RFC3339_UTC.match(job[field]), f"{field} is not RFC 3339 UTC", run)
 
 
+_REFUSING_SOCKETS = []
+
+
 def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A loopback port at which a connect is refused, reserved while the tests run: the socket stays bound, not
+    listening and without SO_REUSEADDR, so a server of a test program running in parallel cannot be given the port
+    (a port bound and then released can be, and the "refused" connect then reaches that server)."""
+    if not _REFUSING_SOCKETS:
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        _REFUSING_SOCKETS.append(s)
+    return _REFUSING_SOCKETS[0].getsockname()[1]
 
 
 # ---- running the tests --------------------------------------------------------------------------------------------

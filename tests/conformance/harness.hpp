@@ -55,6 +55,7 @@
 
 #include "../catch.hpp"
 #include "support/fake_server_settings.hpp"
+#include "support/refused_port.hpp"
 #include "support/text.hpp"
 #include "support/transport_calls.hpp"
 #include "threads.hpp"
@@ -307,13 +308,6 @@ inline fake_server_options tls_server_options(const trocco::testing::test_certif
     o.tls_certificate_chain_pem = certs.certificate_pem;
     o.tls_private_key_pem = certs.private_key_pem;
     return o;
-}
-
-/// A loopback port where nothing listens (bound, then closed).
-inline std::uint16_t closed_port() {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor probe{io, {boost::asio::ip::make_address("127.0.0.1"), 0}};
-    return probe.local_endpoint().port();
 }
 
 inline std::string outcome_name(scripted_outcome o) {

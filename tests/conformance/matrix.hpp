@@ -46,7 +46,7 @@ enum class cells { regular, known_bugs };
 /// Where a row's requests go, when not to the row's fake server as it is.
 enum class target {
     server,          // the row's fake server
-    closed_port,     // 127.0.0.1 at a port where nothing listens
+    closed_port,     // 127.0.0.1 at a port where a connect is refused (test_support::refused_loopback_port)
     dns_name,        // `dns_name` (a tests/support/dns_shim.cpp name) at the fake server's port
     full_backlog,    // a listening socket whose accept queue is full: the SYN is never answered
 };
@@ -202,7 +202,9 @@ private:
         const std::string port = std::to_string(c.server->port());
         switch (r.where) {
             case target::server: break;
-            case target::closed_port: options.base_url = "http://127.0.0.1:" + std::to_string(closed_port()); break;
+            case target::closed_port:
+                options.base_url = "http://127.0.0.1:" + std::to_string(test_support::refused_loopback_port());
+                break;
             case target::dns_name: options.base_url = "http://" + r.dns_name + ":" + port; break;
             case target::full_backlog:
                 c.backlog = std::make_unique<full_backlog_listener>();

@@ -199,7 +199,7 @@ void connection_refused() {
     H h;
     trocco::client_options o;
     o.api_key = "k";
-    o.base_url = "http://127.0.0.1:" + std::to_string(closed_port());
+    o.base_url = "http://127.0.0.1:" + std::to_string(test_support::refused_loopback_port());
     o.retry.max_attempts = 3;
     o.retry.initial_backoff = 1ms;
     client_for<H> client{h.transport(), o};

@@ -17,6 +17,7 @@
 
 #include "../catch.hpp"
 #include "support/loopback_server.hpp"
+#include "support/refused_port.hpp"
 #include "support/tasks.hpp"
 #include "support/transport_calls.hpp"
 #include "support/text.hpp"

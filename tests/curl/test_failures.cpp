@@ -11,7 +11,7 @@ TEST_CASE("curl transport: failures before anything was sent are connect_failed"
 
     SECTION("connection refused") {
         trocco::curl::transport t(options);
-        const auto url = "http://127.0.0.1:" + std::to_string(test_support::unused_loopback_port()) + "/api/jobs/1";
+        const auto url = "http://127.0.0.1:" + std::to_string(test_support::refused_loopback_port()) + "/api/jobs/1";
         const auto r = send_sync(t, get(url));
         REQUIRE(is_error(r, trocco::errc::connect_failed));
         CHECK(contains(r.error().message(), "GET " + url + ": "));

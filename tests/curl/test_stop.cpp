@@ -236,7 +236,7 @@ TEST_CASE("curl transport: a canceled send says whether the request may have rea
 TEST_CASE("curl transport: connect_failed and a timeout before sending say nothing was sent", "[curl][issue10]") {
     SECTION("connection refused") {
         trocco::curl::transport t;
-        const auto r = send_sync(t, post("http://127.0.0.1:" + std::to_string(test_support::unused_loopback_port()) + "/x", "{}"));
+        const auto r = send_sync(t, post("http://127.0.0.1:" + std::to_string(test_support::refused_loopback_port()) + "/x", "{}"));
         REQUIRE(is_error(r, trocco::errc::connect_failed));
         CHECK_FALSE(r.error().may_have_reached_server());
     }

@@ -565,12 +565,6 @@ void loopback_server::serve_requests(connection_io& io) {
 
 // ---- other endpoints ----------------------------------------------------------------------------------------------
 
-std::uint16_t unused_loopback_port() {
-    std::uint16_t port = 0;
-    ::close(listening_socket(1, port));
-    return port;
-}
-
 unaccepting_listener::unaccepting_listener() {
     listen_fd_ = listening_socket(0, port_);
     const sockaddr_in address = loopback_address(port_);

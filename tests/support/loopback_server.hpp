@@ -204,9 +204,6 @@ private:
     std::thread acceptor_;  // last: started once everything above exists
 };
 
-/// A loopback port on which nothing listens (bound once, then released): a connect is refused.
-std::uint16_t unused_loopback_port();
-
 /// A listener whose accept queue is full, so that a further connect hangs (Linux drops the SYN): a connect
 /// timeout, or a stop during the connect.
 class unaccepting_listener {
