@@ -136,6 +136,27 @@ void BM_curl_transport(benchmark::State& state) {
     report(state, cpu_before);
 }
 BENCHMARK(BM_curl_transport)->UseRealTime()->MinTime(3.0);
+
+// The curl transport with driver::caller: no worker thread; each poll is transport.run(get_job), which drives
+// the transfer on the benchmark thread, as the asio case runs its io_context there.
+void BM_curl_transport_caller_driven(benchmark::State& state) {
+    trocco::curl::transport_options options;
+    options.driver = trocco::curl::driver::caller;
+    trocco::curl::transport transport(std::move(options));
+    trocco::client client(transport, client_options());
+    check_job(state, transport.run(client.get_job(job_id)));  // warm-up: connect once
+    const double cpu_before = process_cpu_seconds();
+    for (auto _ : state) {
+        auto r = transport.run(client.get_job(job_id));
+        benchmark::DoNotOptimize(r);
+        if (!r) {
+            check_job(state, r);
+            break;
+        }
+    }
+    report(state, cpu_before);
+}
+BENCHMARK(BM_curl_transport_caller_driven)->UseRealTime()->MinTime(3.0);
 #endif
 
 }  // namespace

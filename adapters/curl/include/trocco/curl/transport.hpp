@@ -18,7 +18,11 @@
 //     synchronisation. trocco::sync_wait works as is: the worker makes progress on its own;
 //   - with transport_options::post set, on whatever that function hands the resumption to (an executor, an event
 //     loop, a queue the caller drains): the worker calls `post(f)` and never runs `f` itself.
-// The worker itself never waits for the network: a DNS lookup that stalls (libcurl's resolver thread inside an
+//   - with transport_options::driver = driver::caller, there is no worker thread: the transport makes progress
+//     only inside run(task), which drives it on the calling thread until the task is done, and completions
+//     resume there (or through `post`). The same rules hold for code running there, and sync_wait must not be
+//     used (nothing would drive the transport).
+// The driving thread itself never waits for the network: a DNS lookup that stalls (libcurl's resolver thread inside an
 // uninterruptible getaddrinfo) holds up neither a stop, nor a timeout, nor the other transfers (libcurl 7.87+).
 //
 // The POST that starts a job is never resent. libcurl silently sends a request again when a reused keep-alive
@@ -41,8 +45,10 @@
 // and the program links the bodies compiled once by src/trocco_curl.cpp (Meson: `trocco-curl-compiled`).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <thread>
 #include <utility>
@@ -50,6 +56,8 @@
 #include <trocco/detail/config.hpp>
 #include <trocco/http.hpp>
 #include <trocco/result.hpp>
+#include <trocco/sync_wait.hpp>
+#include <trocco/task.hpp>
 
 #include "detail/engine.hpp"
 #include "detail/operation.hpp"
@@ -60,17 +68,18 @@ namespace trocco::curl {
 
 /// A trocco::transport over libcurl. See the top of this header for threads, resumption and lifetimes.
 ///
-/// Neither copyable nor movable (the worker thread works on the object's own state); share one transport
-/// between clients and waits: every transport owns a thread, a multi handle and a connection cache.
+/// Neither copyable nor movable (the driving thread works on the object's own state); share one transport
+/// between clients and waits: every transport owns a multi handle, a connection cache and (by default) a thread.
 class transport {
 public:
-    /// Creates the multi handle and starts the worker thread. Throws std::runtime_error when libcurl cannot create
-    /// a multi handle, std::system_error when the thread cannot start. Does not call curl_global_init (see
-    /// trocco/curl/global_init.hpp).
+    /// Creates the multi handle and (unless driver::caller) starts the worker thread. Throws std::runtime_error
+    /// when libcurl cannot create a multi handle, std::system_error when the thread cannot start. Does not call
+    /// curl_global_init (see trocco/curl/global_init.hpp).
     explicit transport(transport_options options = {}) : engine_(std::move(options)) {}
 
-    /// Stops the worker: every pending send and sleep completes with errc::canceled first. Must not run on the
-    /// worker thread itself (that is, inside a completion resumed there): the program would terminate.
+    /// Stops the worker: every pending send and sleep completes with errc::canceled first (with driver::caller,
+    /// resumed on this thread). Must not run on the driving thread itself (that is, inside a completion resumed
+    /// there), nor while a run() drives the transport: the program would terminate.
     ~transport() = default;
 
     transport(const transport&) = delete;
@@ -113,7 +122,40 @@ public:
     /// std::chrono::steady_clock::now().
     std::chrono::steady_clock::time_point now() const { return std::chrono::steady_clock::now(); }
 
-    /// The worker thread, where completions resume unless transport_options::post is set.
+    /// With transport_options::driver = driver::caller: runs `t` to completion, driving this transport on the
+    /// calling thread meanwhile, and returns its value (or rethrows its exception), as trocco::sync_wait does for
+    /// a transport with a worker thread.
+    ///
+    /// The task starts on the calling thread, and every completion of this transport resumes there (or through
+    /// transport_options::post) before run() returns. Operations of other tasks on this transport make progress
+    /// too while run() runs; those still pending when `t` is done wait for the next run() (or complete with
+    /// errc::canceled when the transport is destroyed). When `t` awaits something else that completes on
+    /// another thread, `t` goes on there and run() returns once it is done. Cancellation: as the task arranges
+    /// (a stop_token it was given); run() itself has none.
+    ///
+    /// Throws std::logic_error, before starting `t`, with driver::worker_thread, when another thread is inside
+    /// run(), or when called inside a completion of run() on this transport. The transport must not be
+    /// destroyed while run() runs (the program terminates).
+    template <class T>
+    T run(task<T> t) {
+        engine_.begin_drive();
+        struct end_drive_on_exit {
+            detail::engine& e;
+            ~end_drive_on_exit() { e.end_drive(); }
+        } end_drive{engine_};
+        std::atomic<bool> done{false};
+        std::optional<trocco::detail::task_outcome<T>> outcome;
+        trocco::detail::start_detached(std::move(t), [&](trocco::detail::task_outcome<T>&& o) noexcept {
+            outcome.emplace(std::move(o));
+            done.store(true, std::memory_order_release);
+            engine_.wake_driver();  // when `t` ended on another thread
+        });
+        engine_.drive_until(done);
+        return trocco::detail::take_outcome<T>(std::move(*outcome));
+    }
+
+    /// The worker thread, where completions resume unless transport_options::post is set; std::thread::id{} with
+    /// driver::caller.
     std::thread::id worker_thread_id() const noexcept { return engine_.worker_id(); }
 
     /// The options the transport was made with.

@@ -9,6 +9,18 @@
 
 namespace trocco::curl {
 
+/// Which thread drives a transport's transfers and timers (transport_options::driver).
+enum class driver {
+    /// A worker thread the transport starts and owns (the default). Completions resume there, or through
+    /// transport_options::post; trocco::sync_wait works as is.
+    worker_thread,
+    /// No thread of its own: the transport makes progress only inside transport::run(task), on the thread that
+    /// calls it, and completions resume there, as an asio io_context does on the thread that runs it. For a
+    /// single-threaded program (a CLI, a batch step, one loop of polls) this saves the two thread hand-offs of
+    /// every request. trocco::sync_wait must not be used with it: nothing would drive the transport.
+    caller,
+};
+
 /// Settings of a transport. Every default is documented here.
 struct transport_options {
     /// DNS resolution, TCP connect and TLS handshake together (CURLOPT_CONNECTTIMEOUT_MS): 10 s. A failure or
@@ -39,13 +51,16 @@ struct transport_options {
     /// How many idle connections the connection cache keeps for reuse (CURLMOPT_MAXCONNECTS): 0 means libcurl's
     /// default, which grows with the number of transfers in flight (4 per transfer).
     std::size_t connection_cache_size = 0;
-    /// Empty (the default): completions resume their coroutines on the worker thread. Set: the worker calls
-    /// `post(f)` for each completion instead, and `f()` resumes the coroutine wherever `post` runs it. `post`
-    /// is called on the worker thread and must not throw (that terminates the program); it must eventually run
-    /// every `f` it accepts (a dropped `f` leaves its coroutine suspended forever), normally on another thread
-    /// (running `f` inline gives the default behaviour back). During the transport's destruction it still
-    /// receives the canceled completions; they may run after the transport is gone, which a client handles.
+    /// Empty (the default): completions resume their coroutines on the driving thread (the worker, or with
+    /// driver::caller the thread in transport::run). Set: the driving thread calls `post(f)` for each completion
+    /// instead, and `f()` resumes the coroutine wherever `post` runs it. `post` must not throw (that terminates
+    /// the program); it must eventually run every `f` it accepts (a dropped `f` leaves its coroutine suspended
+    /// forever), normally on another thread (running `f` inline gives the default behaviour back). During the
+    /// transport's destruction it still receives the canceled completions; they may run after the transport is
+    /// gone, which a client handles.
     std::function<void(std::function<void()>)> post = {};
+    /// Who drives the transport: its own worker thread (the default) or the caller, inside transport::run().
+    curl::driver driver = curl::driver::worker_thread;
 };
 
 }  // namespace trocco::curl

@@ -3,6 +3,7 @@
 // headers; the bodies are in impl/engine.ipp.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string_view>
@@ -18,19 +19,22 @@
 
 namespace trocco::curl::detail {
 
-/// The one multi handle, its worker thread, and the queues other threads fill.
+/// The one multi handle, the thread that drives it, and the queues other threads fill.
 ///
-/// Threads: submit() and request_cancel() from any thread (under the mutex); everything else runs on the worker,
-/// which alone touches libcurl (a multi handle and its easy handles are never used from two threads at once).
+/// Threads: submit() and request_cancel() from any thread (under the mutex); everything else runs on the driving
+/// thread, which alone touches libcurl (a multi handle and its easy handles are never used from two threads at
+/// once). The driver is the worker thread (driver::worker_thread) or the thread between begin_drive() and
+/// end_drive() (driver::caller).
 class socket_registry;  // detail/socket_registry.hpp
 
 class engine {
 public:
-    /// Creates the multi handle and starts the worker. Throws std::runtime_error when libcurl cannot create a
-    /// multi handle, std::system_error when the thread cannot start.
+    /// Creates the multi handle and, with driver::worker_thread, starts the worker. Throws std::runtime_error
+    /// when libcurl cannot create a multi handle, std::system_error when the thread cannot start.
     TROCCO_DECL explicit engine(transport_options options);
-    /// Stops the worker, which completes every pending operation with errc::canceled first. Terminates the
-    /// program when called on the worker itself (it cannot join itself).
+    /// Completes every pending operation with errc::canceled (on the worker, which is then joined; with
+    /// driver::caller, on this thread). Terminates the program when called on the driving thread itself (from a
+    /// completion): the worker cannot join itself, and a run() cannot go on over a destroyed transport.
     TROCCO_DECL ~engine();
     engine(const engine&) = delete;
     engine& operator=(const engine&) = delete;
@@ -41,11 +45,30 @@ public:
     /// Any thread (a stop callback). Asks the worker to cancel `op`.
     TROCCO_DECL void request_cancel(std::shared_ptr<operation> op) noexcept;
 
+    /// driver::caller: makes this thread the driver. Throws std::logic_error with driver::worker_thread, when
+    /// another thread drives, or when this one already does (run() inside a completion of run()).
+    TROCCO_DECL void begin_drive();
+    /// Drives the transport on this thread until `done` is true. Between begin_drive() and end_drive() only.
+    TROCCO_DECL void drive_until(const std::atomic<bool>& done) noexcept;
+    /// This thread is no longer the driver.
+    TROCCO_DECL void end_drive() noexcept;
+    /// Any thread: makes the driver look at `done` again (a no-op on the driver itself).
+    TROCCO_DECL void wake_driver() noexcept;
+
     std::thread::id worker_id() const noexcept { return worker_.get_id(); }
     const transport_options& options() const noexcept { return options_; }
 
 private:
+    /// The worker thread's body (driver::worker_thread): turns until the transport closes.
     TROCCO_DECL void run() noexcept;
+    /// One turn of the driver: starts and cancels what was queued, lets libcurl work, completes what finished and
+    /// fires due timers, then (unless `done` became true or a completion queued more) waits for socket activity,
+    /// the next timer, libcurl's own timeout or a wakeup. False once the transport closed (everything was then
+    /// completed with errc::canceled).
+    TROCCO_DECL bool turn(const std::atomic<bool>* done) noexcept;
+    /// Under mutex_: wakes the driver from curl_multi_poll unless this thread is the driver (which looks at the
+    /// queues before it polls) or nobody drives (the next driver looks at them first).
+    TROCCO_DECL void wake_driver_locked() noexcept;
     /// Resumes the coroutine waiting on `op`, whose outcome is set, here or through options_.post.
     TROCCO_DECL void finish(std::shared_ptr<operation> op) noexcept;
     TROCCO_DECL void fail(std::shared_ptr<operation> op, error e) noexcept;
@@ -71,8 +94,11 @@ private:
     bool closed_ = false;                              // guarded by mutex_
     std::vector<std::shared_ptr<operation>> starts_;   // guarded by mutex_
     std::vector<std::shared_ptr<operation>> cancels_;  // guarded by mutex_
+    std::thread::id driver_;                           // guarded by mutex_; none when nobody drives
 
-    // Worker-only.
+    // Driver-only.
+    std::vector<std::shared_ptr<operation>> taken_starts_;   // starts_ swapped out, kept for their capacity
+    std::vector<std::shared_ptr<operation>> taken_cancels_;  // cancels_ swapped out, likewise
     std::unordered_map<void*, std::unique_ptr<transfer>> transfers_;  // by easy handle (libcurl's CURL is void)
     static constexpr std::size_t max_spare_easy_handles = 8;
     std::vector<void*> spare_easy_;  // reset easy handles, not in the multi handle
@@ -80,7 +106,7 @@ private:
     /// Every socket of the multi handle's connections; outlives the multi handle (its cleanup closes sockets).
     std::unique_ptr<socket_registry> sockets_;
 
-    std::thread worker_;  // last: started when everything above exists
+    std::thread worker_;  // last: started when everything above exists (driver::worker_thread only)
 };
 
 }  // namespace trocco::curl::detail

@@ -46,6 +46,7 @@ TROCCO_DECL engine::engine(transport_options options)
     if (options_.connection_cache_size > 0) {
         curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, clamp_long(options_.connection_cache_size));
     }
+    if (options_.driver == driver::caller) return;
     try {
         worker_ = std::thread([this] { run(); });
     } catch (...) {
@@ -55,19 +56,35 @@ TROCCO_DECL engine::engine(transport_options options)
 }
 
 TROCCO_DECL engine::~engine() {
+    std::thread::id driver;
     {
         std::lock_guard lock(mutex_);
         closed_ = true;
-        curl_multi_wakeup(multi_);
+        wake_driver_locked();
+        driver = driver_;
     }
-    if (worker_.get_id() == std::this_thread::get_id()) {
-        // Joining itself is impossible, and detaching would leave a thread running on freed state.
-        std::fputs("trocco::curl::transport destroyed on its own worker thread (from a completion); destroy it "
-                   "from another thread, or set transport_options::post\n",
-                   stderr);
-        std::terminate();
+    if (options_.driver == driver::worker_thread) {
+        if (worker_.get_id() == std::this_thread::get_id()) {
+            // Joining itself is impossible, and detaching would leave a thread running on freed state.
+            std::fputs("trocco::curl::transport destroyed on its own worker thread (from a completion); destroy it "
+                       "from another thread, or set transport_options::post\n",
+                       stderr);
+            std::terminate();
+        }
+        worker_.join();
+    } else {
+        if (driver != std::thread::id{}) {
+            // run() would go on over freed state, on this thread (from a completion) or another one.
+            std::fputs("trocco::curl::transport destroyed while a run() drives it; destroy it after run() returned\n",
+                       stderr);
+            std::terminate();
+        }
+        {
+            std::lock_guard lock(mutex_);
+            taken_starts_.swap(starts_);
+        }
+        shutdown(taken_starts_);  // on this thread: nobody else drives
     }
-    worker_.join();
     for (CURL* easy : spare_easy_) curl_easy_cleanup(easy);  // never added to the multi handle since their reset
     // Every operation was completed by the worker before it returned, so no stop callback can still use the
     // multi handle.
@@ -81,8 +98,40 @@ TROCCO_DECL bool engine::submit(std::shared_ptr<operation> op) {
         return false;
     }
     starts_.push_back(std::move(op));
-    curl_multi_wakeup(multi_);  // under the lock: the destructor cannot clean up the handle meanwhile
+    wake_driver_locked();  // under the lock: the destructor cannot clean up the handle meanwhile
     return true;
+}
+
+TROCCO_DECL void engine::wake_driver_locked() noexcept {
+    if (driver_ != std::thread::id{} && driver_ != std::this_thread::get_id()) curl_multi_wakeup(multi_);
+}
+
+TROCCO_DECL void engine::wake_driver() noexcept {
+    std::lock_guard lock(mutex_);
+    wake_driver_locked();
+}
+
+TROCCO_DECL void engine::begin_drive() {
+    std::lock_guard lock(mutex_);
+    if (options_.driver != driver::caller) {
+        throw std::logic_error("trocco::curl::transport::run needs transport_options::driver = driver::caller");
+    }
+    if (driver_ == std::this_thread::get_id()) {
+        throw std::logic_error("trocco::curl::transport::run called inside a completion of its own run()");
+    }
+    if (driver_ != std::thread::id{}) {
+        throw std::logic_error("trocco::curl::transport::run called while another thread runs the transport");
+    }
+    driver_ = std::this_thread::get_id();
+}
+
+TROCCO_DECL void engine::drive_until(const std::atomic<bool>& done) noexcept {
+    while (!done.load(std::memory_order_acquire)) turn(&done);
+}
+
+TROCCO_DECL void engine::end_drive() noexcept {
+    std::lock_guard lock(mutex_);
+    driver_ = {};
 }
 
 TROCCO_DECL void engine::request_cancel(std::shared_ptr<operation> op) noexcept {
@@ -95,39 +144,51 @@ TROCCO_DECL void engine::request_cancel(std::shared_ptr<operation> op) noexcept 
         // Out of memory: the flag still cancels an operation not yet started; a running one then ends by its own
         // timeout.
     }
-    curl_multi_wakeup(multi_);
+    wake_driver_locked();
 }
 
 TROCCO_DECL void engine::run() noexcept {
-    std::vector<std::shared_ptr<operation>> starts;
-    std::vector<std::shared_ptr<operation>> cancels;
-    for (;;) {
-        bool closing = false;
-        {
-            std::lock_guard lock(mutex_);
-            starts.swap(starts_);
-            cancels.swap(cancels_);
-            closing = closed_;
-        }
-        if (closing) {
-            shutdown(starts);
-            return;
-        }
-        for (auto& op : starts) start(std::move(op));
-        starts.clear();
-        for (auto& op : cancels) cancel(std::move(op));
-        cancels.clear();
-
-        int running = 0;
-        curl_multi_perform(multi_, &running);
-        reap_transfers();
-        fire_timers();
-
-        // Returns at the next due timer, at libcurl's own next timeout, on socket activity, or at a wakeup.
-        if (curl_multi_poll(multi_, nullptr, 0, poll_timeout_ms(), nullptr) != CURLM_OK) {
-            std::this_thread::sleep_for(std::chrono::milliseconds{1});  // never spin on a broken poll
-        }
+    {
+        std::lock_guard lock(mutex_);
+        driver_ = std::this_thread::get_id();
     }
+    while (turn(nullptr)) {
+    }
+}
+
+TROCCO_DECL bool engine::turn(const std::atomic<bool>* done) noexcept {
+    bool closing = false;
+    {
+        std::lock_guard lock(mutex_);
+        taken_starts_.swap(starts_);
+        taken_cancels_.swap(cancels_);
+        closing = closed_;
+    }
+    if (closing) {
+        shutdown(taken_starts_);
+        return false;
+    }
+    for (auto& op : taken_starts_) start(std::move(op));
+    taken_starts_.clear();
+    for (auto& op : taken_cancels_) cancel(std::move(op));
+    taken_cancels_.clear();
+
+    int running = 0;
+    curl_multi_perform(multi_, &running);
+    reap_transfers();
+    fire_timers();
+
+    if (done != nullptr && done->load(std::memory_order_acquire)) return true;
+    {
+        // A completion that ran on this thread may have queued more without a wakeup (wake_driver_locked).
+        std::lock_guard lock(mutex_);
+        if (!starts_.empty() || !cancels_.empty() || closed_) return true;
+    }
+    // Returns at the next due timer, at libcurl's own next timeout, on socket activity, or at a wakeup.
+    if (curl_multi_poll(multi_, nullptr, 0, poll_timeout_ms(), nullptr) != CURLM_OK) {
+        std::this_thread::sleep_for(std::chrono::milliseconds{1});  // never spin on a broken poll
+    }
+    return true;
 }
 
 TROCCO_DECL void engine::finish(std::shared_ptr<operation> op) noexcept {
