@@ -1,9 +1,9 @@
 // tools/cli/main.cpp - the `trocco` command-line tool: start, wait for and inspect trocco transfer jobs, workflows
 // and datamart jobs from shells, cron and CI. See `trocco --help`, and docs/cli.md.
 //
-// One source for both transports: built with -DTROCCO_CLI_USE_CURL=1 it runs on trocco::curl::transport and
-// trocco::sync_wait (the transport's worker thread makes progress while main() waits); with 0, on
-// trocco::asio::transport and an io_context run by main() through trocco::asio::async_run.
+// One source for both transports: built with -DTROCCO_CLI_USE_CURL=1 it runs on trocco::curl::transport with
+// driver::caller, driven by main()'s thread inside transport.run() (a one-command program needs no worker
+// thread); with 0, on trocco::asio::transport and an io_context run by main() through trocco::asio::async_run.
 #include <utility>  // first: Boost 1.74's asio headers use std::exchange without including it
 
 #include <chrono>
@@ -32,7 +32,6 @@
 
 #if TROCCO_CLI_USE_CURL
 #include <trocco/curl.hpp>
-#include <trocco/sync_wait.hpp>
 #else
 #include <boost/asio/io_context.hpp>
 #include <trocco/asio/async_run.hpp>
@@ -80,12 +79,13 @@ command_outcome run_command(const command_line& cmd, trocco::client_options clie
     if (cmd.request_timeout) options.request_timeout = *cmd.request_timeout;
     options.connect_timeout = at_most(options.connect_timeout, cmd.request_timeout);
     if (cmd.ca_file) options.ca_file = *cmd.ca_file;
+    options.driver = trocco::curl::driver::caller;
     trocco::curl::transport transport{std::move(options)};
     trocco::client_options planning_options = client_options;
     planning_options.retry = planning_retry();
     trocco::client client{transport, std::move(client_options)};
     trocco::client planner{transport, std::move(planning_options)};
-    return trocco::sync_wait(execute(&client, &planner, cmd, std::move(ctx)));
+    return transport.run(execute(&client, &planner, cmd, std::move(ctx)));
 }
 
 #else
