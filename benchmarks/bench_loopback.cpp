@@ -80,6 +80,22 @@ void check_job(benchmark::State& state, const trocco::result<trocco::job>& r) {
     }
 }
 
+/// The loop of every case: one warm-up poll (it connects), then `poll()` per iteration; stops at the first error.
+template <class Poll>
+void poll_loop(benchmark::State& state, Poll poll) {
+    check_job(state, poll());
+    const double cpu_before = process_cpu_seconds();
+    for (auto _ : state) {
+        auto r = poll();
+        benchmark::DoNotOptimize(r);
+        if (!r) {
+            check_job(state, r);
+            break;
+        }
+    }
+    report(state, cpu_before);
+}
+
 #ifdef TROCCO_BENCH_ASIO
 // The asio transport on an io_context run by the benchmark thread: each poll starts get_job and runs the
 // io_context until it completed (the pooled connection stays open between polls).
@@ -103,17 +119,7 @@ void BM_asio_transport(benchmark::State& state) {
         if (!out) return trocco::error{trocco::errc::transport_failure, "the io_context ran out of work"};
         return std::move(*out);
     };
-    check_job(state, poll());  // warm-up: connect once
-    const double cpu_before = process_cpu_seconds();
-    for (auto _ : state) {
-        auto r = poll();
-        benchmark::DoNotOptimize(r);
-        if (!r) {
-            check_job(state, r);
-            break;
-        }
-    }
-    report(state, cpu_before);
+    poll_loop(state, poll);
 }
 BENCHMARK(BM_asio_transport)->UseRealTime()->MinTime(3.0);
 #endif
@@ -123,17 +129,7 @@ BENCHMARK(BM_asio_transport)->UseRealTime()->MinTime(3.0);
 void BM_curl_transport(benchmark::State& state) {
     trocco::curl::transport transport;
     trocco::client client(transport, client_options());
-    check_job(state, trocco::sync_wait(client.get_job(job_id)));  // warm-up: connect once
-    const double cpu_before = process_cpu_seconds();
-    for (auto _ : state) {
-        auto r = trocco::sync_wait(client.get_job(job_id));
-        benchmark::DoNotOptimize(r);
-        if (!r) {
-            check_job(state, r);
-            break;
-        }
-    }
-    report(state, cpu_before);
+    poll_loop(state, [&] { return trocco::sync_wait(client.get_job(job_id)); });
 }
 BENCHMARK(BM_curl_transport)->UseRealTime()->MinTime(3.0);
 
@@ -144,17 +140,7 @@ void BM_curl_transport_caller_driven(benchmark::State& state) {
     options.driver = trocco::curl::driver::caller;
     trocco::curl::transport transport(std::move(options));
     trocco::client client(transport, client_options());
-    check_job(state, transport.run(client.get_job(job_id)));  // warm-up: connect once
-    const double cpu_before = process_cpu_seconds();
-    for (auto _ : state) {
-        auto r = transport.run(client.get_job(job_id));
-        benchmark::DoNotOptimize(r);
-        if (!r) {
-            check_job(state, r);
-            break;
-        }
-    }
-    report(state, cpu_before);
+    poll_loop(state, [&] { return transport.run(client.get_job(job_id)); });
 }
 BENCHMARK(BM_curl_transport_caller_driven)->UseRealTime()->MinTime(3.0);
 #endif
