@@ -64,7 +64,7 @@ struct client_options {
 ///
 /// Threads: one client may run many operations at once (its state is read-only but for an atomic jitter source).
 /// Each task resumes where its transport resumes it (the asio transport: its executor; the curl transport: its
-/// worker thread); callbacks of wait_options and observers run there too.
+/// worker thread, or the thread in its run()); callbacks of wait_options and observers run there too.
 ///
 /// Errors: every operation returns result<...>; nothing throws except what a user callback throws (which
 /// propagates out of the co_await) and std::bad_alloc. No error message contains the API key.

@@ -64,8 +64,9 @@ detached_coroutine start_detached(task<T> t, OnDone on_done) {
 /// The task starts on the calling thread; where it resumes after each suspension is up to what it awaits (with
 /// the curl transport: the transport's worker thread). sync_wait only blocks until the task is done, so it
 /// suits transports that make progress on their own threads (curl), or that complete inline. It must not be
-/// used where the progress depends on the calling thread itself (an asio io_context run by this same thread):
-/// that would wait forever. Use trocco::asio::async_run there.
+/// used where the progress depends on the calling thread itself (an asio io_context run by this same thread, a
+/// curl transport with driver::caller): that would wait forever. Use trocco::asio::async_run or the curl
+/// transport's run() there.
 template <class T>
 T sync_wait(task<T> t) {
     std::mutex mutex;
