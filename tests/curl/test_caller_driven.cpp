@@ -5,7 +5,11 @@
 #include <trocco/client.hpp>
 
 #include <atomic>
+#include <condition_variable>
+#include <coroutine>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -29,6 +33,77 @@ trocco::task<std::vector<std::string>> fetch_n(trocco::curl::transport& t, std::
         bodies.push_back(r.has_value() ? r->body : "error: " + r.error().message());
     }
     co_return bodies;
+}
+
+/// A thread that resumes the coroutines handed to it, one after the other: a task that awaits
+/// `resume_on(thread)` goes on (and may end) there, off the driving thread.
+class handoff_thread {
+public:
+    handoff_thread() : thread_([this] { serve(); }) {}
+    ~handoff_thread() {
+        {
+            std::lock_guard lock(mutex_);
+            closing_ = true;
+        }
+        wake_.notify_one();
+        thread_.join();
+    }
+    handoff_thread(const handoff_thread&) = delete;
+    handoff_thread& operator=(const handoff_thread&) = delete;
+
+    auto resume_on() {
+        struct awaiter {
+            handoff_thread* owner;
+            bool await_ready() const noexcept { return false; }
+            void await_suspend(std::coroutine_handle<> h) { owner->hand(h); }
+            void await_resume() const noexcept {}
+        };
+        return awaiter{this};
+    }
+    std::thread::id id() const noexcept { return thread_.get_id(); }
+
+private:
+    void hand(std::coroutine_handle<> h) {
+        {
+            std::lock_guard lock(mutex_);
+            queue_.push_back(h);
+        }
+        wake_.notify_one();
+    }
+    void serve() {
+        std::unique_lock lock(mutex_);
+        for (;;) {
+            wake_.wait(lock, [this] { return closing_ || !queue_.empty(); });
+            if (queue_.empty()) return;
+            const auto h = queue_.front();
+            queue_.pop_front();
+            lock.unlock();
+            h.resume();
+            lock.lock();
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<std::coroutine_handle<>> queue_;
+    bool closing_ = false;
+    std::thread thread_;  // last: started when everything above exists
+};
+
+/// Goes over to `other` and ends there.
+trocco::task<int> end_on(handoff_thread& other, int value) {
+    co_await other.resume_on();
+    co_return value;
+}
+
+/// Sleeps 0 ms over and over until the transport is destroyed: keeps its driver turning (no idle poll).
+trocco::task<int> keep_turning(trocco::curl::transport& t) {
+    int turns = 0;
+    for (;;) {
+        auto r = co_await t.sleep_for(0ms, {});
+        if (!r.has_value()) co_return turns;
+        ++turns;
+    }
 }
 
 trocco::task<std::string> nap(trocco::curl::transport& t, std::chrono::milliseconds d, std::stop_token stop = {}) {
@@ -122,6 +197,35 @@ TEST_CASE("curl transport, driver::caller: a task that ends on another thread en
     const auto start = driven.now();
     CHECK(driven.run(elsewhere(threaded, server.url("/other"))) == "/other");
     CHECK(driven.now() - start < 5s);  // woken, not left in its idle poll (10 s)
+}
+
+TEST_CASE("curl transport, driver::caller: run() returns only after the thread that ended the task let go of "
+          "the transport",
+          "[curl][caller]") {
+    // The task ends on another thread, which then wakes the driver. run() may return as soon as it sees the task
+    // done, and the caller destroys the transport at once: the other thread must be done with the transport by
+    // then (else it locks a destroyed mutex: a use after free, which AddressSanitizer reports when the timing
+    // hits). The driver keeps turning so that it sees the task done at once; several pairs of threads at once
+    // make the unlucky preemption likelier on a small machine.
+    constexpr int rounds = 150;
+    constexpr int drivers = 3;
+    std::atomic<int> ended{0};
+    std::vector<std::thread> threads;
+    for (int d = 0; d < drivers; ++d) {
+        threads.emplace_back([&ended] {
+            handoff_thread other;
+            for (int i = 0; i < rounds; ++i) {
+                auto t = std::make_unique<trocco::curl::transport>(caller_driven());
+                task_group<int> turning;
+                turning.start(keep_turning(*t));
+                if (t->run(end_on(other, i)) == i) ++ended;
+                t.reset();  // at once: the other thread may still be waking the driver
+                turning.wait_all(5s);
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    CHECK(ended == rounds * drivers);
 }
 
 TEST_CASE("curl transport, driver::caller: a stop from another thread cancels a sleep inside run()",

@@ -147,8 +147,9 @@ public:
         std::optional<trocco::detail::task_outcome<T>> outcome;
         trocco::detail::start_detached(std::move(t), [&](trocco::detail::task_outcome<T>&& o) noexcept {
             outcome.emplace(std::move(o));
-            done.store(true, std::memory_order_release);
-            engine_.wake_driver();  // when `t` ended on another thread
+            // Under the engine's mutex, with the wakeup for a `t` that ended on another thread: run() may return
+            // (and the transport go) as soon as `done` is seen, so nothing may touch the transport after it.
+            engine_.mark_done(done);
         });
         engine_.drive_until(done);
         return trocco::detail::take_outcome<T>(std::move(*outcome));

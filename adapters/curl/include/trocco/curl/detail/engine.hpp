@@ -52,8 +52,10 @@ public:
     TROCCO_DECL void drive_until(const std::atomic<bool>& done) noexcept;
     /// This thread is no longer the driver.
     TROCCO_DECL void end_drive() noexcept;
-    /// Any thread: makes the driver look at `done` again (a no-op on the driver itself).
-    TROCCO_DECL void wake_driver() noexcept;
+    /// Any thread: sets `done` and wakes the driver (unless this is the driver), both under the mutex. So the
+    /// driver's end_drive(), which takes the mutex, cannot return, nor can the transport be destroyed, before
+    /// this thread has let go of the transport.
+    TROCCO_DECL void mark_done(std::atomic<bool>& done) noexcept;
 
     std::thread::id worker_id() const noexcept { return worker_.get_id(); }
     const transport_options& options() const noexcept { return options_; }

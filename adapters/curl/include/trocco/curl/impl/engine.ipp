@@ -106,8 +106,9 @@ TROCCO_DECL void engine::wake_driver_locked() noexcept {
     if (driver_ != std::thread::id{} && driver_ != std::this_thread::get_id()) curl_multi_wakeup(multi_);
 }
 
-TROCCO_DECL void engine::wake_driver() noexcept {
+TROCCO_DECL void engine::mark_done(std::atomic<bool>& done) noexcept {
     std::lock_guard lock(mutex_);
+    done.store(true, std::memory_order_release);
     wake_driver_locked();
 }
 
