@@ -279,6 +279,32 @@ TEST_CASE("curl transport, driver::caller: what run() refuses, and a task's exce
         runner.join();
         CHECK(first == "slept");
     }
+    SECTION("run() inside a completion that the destructor resumes") {
+        // The destructor completes the pending sleeps on this thread; the first one's coroutine then calls
+        // run() on the transport being destroyed, with a task that suspends (on another transport). That run()
+        // must be refused: driving it would shut the engine down a second time, inside the first shutdown.
+        trocco::curl::transport threaded;  // outlives `t`
+        auto t = std::make_unique<trocco::curl::transport>(caller_driven());
+        task_group<std::string> pending;
+        pending.start([](trocco::curl::transport& tr, trocco::curl::transport& other) -> trocco::task<std::string> {
+            (void)co_await tr.sleep_for(10s, {});
+            const auto elsewhere = [](trocco::curl::transport& o) -> trocco::task<std::string> {
+                auto r = co_await o.sleep_for(20ms, {});
+                co_return r.has_value() ? std::string("slept") : "error: " + r.error().message();
+            };
+            try {
+                (void)tr.run(elsewhere(other));
+            } catch (const std::logic_error& e) {
+                co_return e.what();
+            }
+            co_return "not refused";
+        }(*t, threaded));
+        pending.start(nap(*t, 10s));
+        t.reset();
+        REQUIRE(pending.finished() == 2);
+        CHECK(contains(pending.result(0).value(), "being destroyed"));
+        CHECK(pending.result(1).value() == "error: the curl transport was destroyed");
+    }
     SECTION("the task's exception comes out of run()") {
         trocco::curl::transport t(caller_driven());
         const auto throws = [](trocco::curl::transport& tr) -> trocco::task<int> {

@@ -134,8 +134,8 @@ public:
     /// (a stop_token it was given); run() itself has none.
     ///
     /// Throws std::logic_error, before starting `t`, with driver::worker_thread, when another thread is inside
-    /// run(), or when called inside a completion of run() on this transport. The transport must not be
-    /// destroyed while run() runs (the program terminates).
+    /// run(), when called inside a completion of run() on this transport, or inside a completion that its
+    /// destructor resumes. The transport must not be destroyed while run() runs (the program terminates).
     template <class T>
     T run(task<T> t) {
         engine_.begin_drive();

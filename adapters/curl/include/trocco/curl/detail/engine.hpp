@@ -46,7 +46,8 @@ public:
     TROCCO_DECL void request_cancel(std::shared_ptr<operation> op) noexcept;
 
     /// driver::caller: makes this thread the driver. Throws std::logic_error with driver::worker_thread, when
-    /// another thread drives, or when this one already does (run() inside a completion of run()).
+    /// another thread drives, when this one already does (run() inside a completion of run()), or once the
+    /// destructor began (run() inside a completion it resumes).
     TROCCO_DECL void begin_drive();
     /// Drives the transport on this thread until `done` is true. Between begin_drive() and end_drive() only.
     TROCCO_DECL void drive_until(const std::atomic<bool>& done) noexcept;

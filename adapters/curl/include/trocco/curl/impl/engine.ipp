@@ -123,6 +123,10 @@ TROCCO_DECL void engine::begin_drive() {
     if (driver_ != std::thread::id{}) {
         throw std::logic_error("trocco::curl::transport::run called while another thread runs the transport");
     }
+    if (closed_) {
+        // From a completion that the destructor resumes: a drive would shut down again inside its shutdown.
+        throw std::logic_error("trocco::curl::transport::run called while the transport is being destroyed");
+    }
     driver_ = std::this_thread::get_id();
 }
 
