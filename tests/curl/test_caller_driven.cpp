@@ -167,6 +167,34 @@ TEST_CASE("curl transport, driver::caller: a client runs a job to the end inside
     for (const auto& id : callback_threads) CHECK(id == std::this_thread::get_id());
 }
 
+TEST_CASE("curl transport, driver::caller: what a completion queues on the driver is served without a wakeup",
+          "[curl][caller]") {
+    // A completion resumed inside the driver's turn that sends again, or stops another operation, does not wake
+    // the driver (it is the driver): the turn must look at the queues again before it polls, or the new send
+    // and the stop would wait for the idle poll's end (10 s).
+    loopback_server server([](const received_request& r) { return reply{200, "OK", {}, r.target}; });
+    trocco::curl::transport t(caller_driven());
+    std::stop_source stop;
+    task_group<std::string> sibling;
+    sibling.start(nap(t, 30s, stop.get_token()));  // queued; started by the run below
+    const auto chain = [](trocco::curl::transport& tr, std::string url, std::stop_source& s) -> trocco::task<std::string> {
+        std::string bodies;
+        for (int i = 0; i < 3; ++i) {
+            auto r = co_await tr.send(get(url + std::to_string(i)), {});
+            bodies += r.has_value() ? r->body : "error";
+            if (i == 0) s.request_stop();  // on the driver, inside a completion
+        }
+        auto slept = co_await tr.sleep_for(1ms, {});
+        co_return slept.has_value() ? bodies : "error";
+    };
+    const auto start = t.now();
+    CHECK(t.run(chain(t, server.url("/"), stop)) == "/0/1/2");
+    CHECK(t.now() - start < 5s);
+    REQUIRE(sibling.finished() == 1);
+    CHECK(contains(sibling.result(0).value(), "sleep canceled"));
+    CHECK(sibling.thread(0) == std::this_thread::get_id());
+}
+
 TEST_CASE("curl transport, driver::caller: other tasks progress during run() and wait for the next one",
           "[curl][caller]") {
     trocco::curl::transport t(caller_driven());
