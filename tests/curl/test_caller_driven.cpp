@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <coroutine>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -35,8 +36,8 @@ trocco::task<std::vector<std::string>> fetch_n(trocco::curl::transport& t, std::
     co_return bodies;
 }
 
-/// A thread that resumes the coroutines handed to it, one after the other: a task that awaits
-/// `resume_on(thread)` goes on (and may end) there, off the driving thread.
+/// A thread that runs the functions handed to it, one after the other: transport_options::post's target, and
+/// the thread where a task that awaits `resume_on()` goes on (and may end), off the driving thread.
 class handoff_thread {
 public:
     handoff_thread() : thread_([this] { serve(); }) {}
@@ -51,11 +52,18 @@ public:
     handoff_thread(const handoff_thread&) = delete;
     handoff_thread& operator=(const handoff_thread&) = delete;
 
+    void post(std::function<void()> f) {
+        {
+            std::lock_guard lock(mutex_);
+            queue_.push_back(std::move(f));
+        }
+        wake_.notify_one();
+    }
     auto resume_on() {
         struct awaiter {
             handoff_thread* owner;
             bool await_ready() const noexcept { return false; }
-            void await_suspend(std::coroutine_handle<> h) { owner->hand(h); }
+            void await_suspend(std::coroutine_handle<> h) { owner->post([h] { h.resume(); }); }
             void await_resume() const noexcept {}
         };
         return awaiter{this};
@@ -63,29 +71,22 @@ public:
     std::thread::id id() const noexcept { return thread_.get_id(); }
 
 private:
-    void hand(std::coroutine_handle<> h) {
-        {
-            std::lock_guard lock(mutex_);
-            queue_.push_back(h);
-        }
-        wake_.notify_one();
-    }
     void serve() {
         std::unique_lock lock(mutex_);
         for (;;) {
             wake_.wait(lock, [this] { return closing_ || !queue_.empty(); });
-            if (queue_.empty()) return;
-            const auto h = queue_.front();
+            if (queue_.empty()) return;  // closing, and everything handed over has run
+            auto f = std::move(queue_.front());
             queue_.pop_front();
             lock.unlock();
-            h.resume();
+            f();
             lock.lock();
         }
     }
 
     std::mutex mutex_;
     std::condition_variable wake_;
-    std::deque<std::coroutine_handle<>> queue_;
+    std::deque<std::function<void()>> queue_;
     bool closing_ = false;
     std::thread thread_;  // last: started when everything above exists
 };
@@ -177,7 +178,8 @@ TEST_CASE("curl transport, driver::caller: what a completion queues on the drive
     std::stop_source stop;
     task_group<std::string> sibling;
     sibling.start(nap(t, 30s, stop.get_token()));  // queued; started by the run below
-    const auto chain = [](trocco::curl::transport& tr, std::string url, std::stop_source& s) -> trocco::task<std::string> {
+    const auto chain = [](trocco::curl::transport& tr, std::string url,
+                          std::stop_source& s) -> trocco::task<std::string> {
         std::string bodies;
         for (int i = 0; i < 3; ++i) {
             auto r = co_await tr.send(get(url + std::to_string(i)), {});
@@ -254,6 +256,58 @@ TEST_CASE("curl transport, driver::caller: run() returns only after the thread t
     }
     for (auto& thread : threads) thread.join();
     CHECK(ended == rounds * drivers);
+}
+
+TEST_CASE("curl transport, driver::caller: with post, completions resume where post runs them, and run() ends "
+          "when the task ends there",
+          "[curl][caller]") {
+    loopback_server server([](const received_request& r) { return reply{200, "OK", {}, r.target}; });
+    handoff_thread poster;  // outlives the transports: the destructor may still post
+    std::vector<std::thread::id> threads;
+    for (int round = 0; round < 20; ++round) {
+        auto options = caller_driven();
+        options.post = [&poster](std::function<void()> f) { poster.post(std::move(f)); };
+        auto t = std::make_unique<trocco::curl::transport>(std::move(options));
+        threads.clear();
+        // Each completion resumes on the poster, which then queues the next send from there (a wakeup).
+        CHECK(t->run(fetch_n(*t, server.url("/p"), 3, threads)) == std::vector<std::string>(3, "/p"));
+        REQUIRE(threads.size() == 3);
+        for (const auto& id : threads) CHECK(id == poster.id());
+        t.reset();  // at once, the task having ended on the poster
+    }
+    CHECK(server.connections() == 20);
+}
+
+TEST_CASE("curl transport, driver::caller: a stop from another thread cancels a send in flight inside run(), "
+          "once",
+          "[curl][caller]") {
+    loopback_server server([](const received_request& r) -> script {
+        if (r.target == "/slow") return script().wait(10s).then(reply{});
+        return reply{200, "OK", {}, r.target};
+    });
+    trocco::curl::transport t(caller_driven());
+    std::stop_source stop;
+    std::thread stopper([&] {
+        server.wait_for_requests(1, 5s);  // the driver is in its poll, the request sent
+        std::this_thread::sleep_for(50ms);
+        stop.request_stop();
+    });
+    const auto send_once = [](trocco::curl::transport& tr, trocco::http_request request,
+                              std::stop_token token) -> trocco::task<response_result> {
+        auto r = co_await tr.send(std::move(request), std::move(token));
+        co_return r;
+    };
+    const auto start = t.now();
+    const auto r = t.run(send_once(t, post(server.url("/slow"), "{}"), stop.get_token()));
+    stopper.join();
+    CHECK(t.now() - start < 5s);
+    REQUIRE(is_error(r, trocco::errc::canceled));
+    CHECK(r.error().may_have_reached_server());
+    CHECK(server.count("POST") == 1);
+    const auto next = t.run(send_once(t, get(server.url("/after")), {}));  // the transport goes on working
+    REQUIRE(next.has_value());
+    CHECK(next->body == "/after");
+    CHECK(server.count("POST") == 1);
 }
 
 TEST_CASE("curl transport, driver::caller: a stop from another thread cancels a sleep inside run()",
