@@ -78,8 +78,8 @@ public:
     explicit transport(transport_options options = {}) : engine_(std::move(options)) {}
 
     /// Stops the worker: every pending send and sleep completes with errc::canceled first (with driver::caller,
-    /// resumed on this thread). Must not run on the driving thread itself (that is, inside a completion resumed
-    /// there), nor while a run() drives the transport: the program would terminate.
+    /// resumed on this thread, or through `post`). Must not run on the driving thread itself (that is, inside a
+    /// completion resumed there), nor while a run() drives the transport: the program would terminate.
     ~transport() = default;
 
     transport(const transport&) = delete;
@@ -104,7 +104,10 @@ public:
     /// plus Host and (for a POST) Content-Length; libcurl's own Accept, Content-Type and Expect: 100-continue
     /// are suppressed unless the request names them. A POST goes on a new connection closed afterwards.
     ///
-    /// Resumes on the worker thread, or through transport_options::post. The awaitable may be awaited once; a
+    /// Resumes on the driving thread (the worker, or with driver::caller the thread inside run()), or through
+    /// transport_options::post. With driver::caller, a send still pending when run() returns waits for the next
+    /// run(), and its request_timeout goes on counting meanwhile: an answer that arrived in between is then
+    /// reported as a timeout if the gap outlasted it. The awaitable may be awaited once; a
     /// stop already requested completes it without suspending.
     auto send(http_request request, std::stop_token stop) {
         return detail::operation_awaiter<detail::send_operation, result<http_response>>(
@@ -112,7 +115,7 @@ public:
     }
 
     /// Completes after `delay` (at least, on now()'s clock, counted from the co_await), or with errc::canceled
-    /// promptly when `stop` is requested or the transport is destroyed. Served by the worker's timer queue;
+    /// promptly when `stop` is requested or the transport is destroyed. Served by the driving thread's timer queue;
     /// resumes like send().
     auto sleep_for(std::chrono::milliseconds delay, std::stop_token stop) {
         return detail::operation_awaiter<detail::sleep_operation, result<void>>(
@@ -130,8 +133,9 @@ public:
     /// transport_options::post) before run() returns. Operations of other tasks on this transport make progress
     /// too while run() runs; those still pending when `t` is done wait for the next run() (or complete with
     /// errc::canceled when the transport is destroyed). When `t` awaits something else that completes on
-    /// another thread, `t` goes on there and run() returns once it is done. Cancellation: as the task arranges
-    /// (a stop_token it was given); run() itself has none.
+    /// another thread, `t` goes on there and run() returns once it is done (`t`'s frame is destroyed there,
+    /// possibly after run() returned, as with sync_wait). Cancellation: as the task arranges (a stop_token it was
+    /// given); run() itself has none.
     ///
     /// Throws std::logic_error, before starting `t`, with driver::worker_thread, when another thread is inside
     /// run(), when called inside a completion of run() on this transport, or inside a completion that its
