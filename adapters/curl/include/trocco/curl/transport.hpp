@@ -107,8 +107,8 @@ public:
     /// Resumes on the driving thread (the worker, or with driver::caller the thread inside run()), or through
     /// transport_options::post. With driver::caller, a send still pending when run() returns waits for the next
     /// run(), and its request_timeout goes on counting meanwhile: an answer that arrived in between is then
-    /// reported as a timeout if the gap outlasted it. The awaitable may be awaited once; a
-    /// stop already requested completes it without suspending.
+    /// reported as a timeout if the gap outlasted it. The awaitable may be awaited once; a stop already requested
+    /// completes it without suspending.
     auto send(http_request request, std::stop_token stop) {
         return detail::operation_awaiter<detail::send_operation, result<http_response>>(
             engine_, std::make_shared<detail::send_operation>(std::move(request)), std::move(stop));
