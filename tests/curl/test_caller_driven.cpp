@@ -5,7 +5,12 @@
 #include <trocco/client.hpp>
 
 #include <atomic>
+#include <condition_variable>
+#include <coroutine>
+#include <deque>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -29,6 +34,77 @@ trocco::task<std::vector<std::string>> fetch_n(trocco::curl::transport& t, std::
         bodies.push_back(r.has_value() ? r->body : "error: " + r.error().message());
     }
     co_return bodies;
+}
+
+/// A thread that runs the functions handed to it, one after the other: transport_options::post's target, and
+/// the thread where a task that awaits `resume_on()` goes on (and may end), off the driving thread.
+class handoff_thread {
+public:
+    handoff_thread() : thread_([this] { serve(); }) {}
+    ~handoff_thread() {
+        {
+            std::lock_guard lock(mutex_);
+            closing_ = true;
+        }
+        wake_.notify_one();
+        thread_.join();
+    }
+    handoff_thread(const handoff_thread&) = delete;
+    handoff_thread& operator=(const handoff_thread&) = delete;
+
+    void post(std::function<void()> f) {
+        {
+            std::lock_guard lock(mutex_);
+            queue_.push_back(std::move(f));
+        }
+        wake_.notify_one();
+    }
+    auto resume_on() {
+        struct awaiter {
+            handoff_thread* owner;
+            bool await_ready() const noexcept { return false; }
+            void await_suspend(std::coroutine_handle<> h) { owner->post([h] { h.resume(); }); }
+            void await_resume() const noexcept {}
+        };
+        return awaiter{this};
+    }
+    std::thread::id id() const noexcept { return thread_.get_id(); }
+
+private:
+    void serve() {
+        std::unique_lock lock(mutex_);
+        for (;;) {
+            wake_.wait(lock, [this] { return closing_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // closing, and everything handed over has run
+            auto f = std::move(queue_.front());
+            queue_.pop_front();
+            lock.unlock();
+            f();
+            lock.lock();
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<std::function<void()>> queue_;
+    bool closing_ = false;
+    std::thread thread_;  // last: started when everything above exists
+};
+
+/// Goes over to `other` and ends there.
+trocco::task<int> end_on(handoff_thread& other, int value) {
+    co_await other.resume_on();
+    co_return value;
+}
+
+/// Sleeps 0 ms over and over until the transport is destroyed: keeps its driver turning (no idle poll).
+trocco::task<int> keep_turning(trocco::curl::transport& t) {
+    int turns = 0;
+    for (;;) {
+        auto r = co_await t.sleep_for(0ms, {});
+        if (!r.has_value()) co_return turns;
+        ++turns;
+    }
 }
 
 trocco::task<std::string> nap(trocco::curl::transport& t, std::chrono::milliseconds d, std::stop_token stop = {}) {
@@ -92,6 +168,35 @@ TEST_CASE("curl transport, driver::caller: a client runs a job to the end inside
     for (const auto& id : callback_threads) CHECK(id == std::this_thread::get_id());
 }
 
+TEST_CASE("curl transport, driver::caller: what a completion queues on the driver is served without a wakeup",
+          "[curl][caller]") {
+    // A completion resumed inside the driver's turn that sends again, or stops another operation, does not wake
+    // the driver (it is the driver): the turn must look at the queues again before it polls, or the new send
+    // and the stop would wait for the idle poll's end (10 s).
+    loopback_server server([](const received_request& r) { return reply{200, "OK", {}, r.target}; });
+    trocco::curl::transport t(caller_driven());
+    std::stop_source stop;
+    task_group<std::string> sibling;
+    sibling.start(nap(t, 30s, stop.get_token()));  // queued; started by the run below
+    const auto chain = [](trocco::curl::transport& tr, std::string url,
+                          std::stop_source& s) -> trocco::task<std::string> {
+        std::string bodies;
+        for (int i = 0; i < 3; ++i) {
+            auto r = co_await tr.send(get(url + std::to_string(i)), {});
+            bodies += r.has_value() ? r->body : "error";
+            if (i == 0) s.request_stop();  // on the driver, inside a completion
+        }
+        auto slept = co_await tr.sleep_for(1ms, {});
+        co_return slept.has_value() ? bodies : "error";
+    };
+    const auto start = t.now();
+    CHECK(t.run(chain(t, server.url("/"), stop)) == "/0/1/2");
+    CHECK(t.now() - start < 5s);
+    REQUIRE(sibling.finished() == 1);
+    CHECK(contains(sibling.result(0).value(), "sleep canceled"));
+    CHECK(sibling.thread(0) == std::this_thread::get_id());
+}
+
 TEST_CASE("curl transport, driver::caller: other tasks progress during run() and wait for the next one",
           "[curl][caller]") {
     trocco::curl::transport t(caller_driven());
@@ -122,6 +227,87 @@ TEST_CASE("curl transport, driver::caller: a task that ends on another thread en
     const auto start = driven.now();
     CHECK(driven.run(elsewhere(threaded, server.url("/other"))) == "/other");
     CHECK(driven.now() - start < 5s);  // woken, not left in its idle poll (10 s)
+}
+
+TEST_CASE("curl transport, driver::caller: run() returns only after the thread that ended the task let go of "
+          "the transport",
+          "[curl][caller]") {
+    // The task ends on another thread, which then wakes the driver. run() may return as soon as it sees the task
+    // done, and the caller destroys the transport at once: the other thread must be done with the transport by
+    // then (else it locks a destroyed mutex: a use after free, which AddressSanitizer reports when the timing
+    // hits). The driver keeps turning so that it sees the task done at once; several pairs of threads at once
+    // make the unlucky preemption likelier on a small machine.
+    constexpr int rounds = 150;
+    constexpr int drivers = 3;
+    std::atomic<int> ended{0};
+    std::vector<std::thread> threads;
+    for (int d = 0; d < drivers; ++d) {
+        threads.emplace_back([&ended] {
+            handoff_thread other;
+            for (int i = 0; i < rounds; ++i) {
+                auto t = std::make_unique<trocco::curl::transport>(caller_driven());
+                task_group<int> turning;
+                turning.start(keep_turning(*t));
+                if (t->run(end_on(other, i)) == i) ++ended;
+                t.reset();  // at once: the other thread may still be waking the driver
+                turning.wait_all(5s);
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    CHECK(ended == rounds * drivers);
+}
+
+TEST_CASE("curl transport, driver::caller: with post, completions resume where post runs them, and run() ends "
+          "when the task ends there",
+          "[curl][caller]") {
+    loopback_server server([](const received_request& r) { return reply{200, "OK", {}, r.target}; });
+    handoff_thread poster;  // outlives the transports: the destructor may still post
+    std::vector<std::thread::id> threads;
+    for (int round = 0; round < 20; ++round) {
+        auto options = caller_driven();
+        options.post = [&poster](std::function<void()> f) { poster.post(std::move(f)); };
+        auto t = std::make_unique<trocco::curl::transport>(std::move(options));
+        threads.clear();
+        // Each completion resumes on the poster, which then queues the next send from there (a wakeup).
+        CHECK(t->run(fetch_n(*t, server.url("/p"), 3, threads)) == std::vector<std::string>(3, "/p"));
+        REQUIRE(threads.size() == 3);
+        for (const auto& id : threads) CHECK(id == poster.id());
+        t.reset();  // at once, the task having ended on the poster
+    }
+    CHECK(server.connections() == 20);
+}
+
+TEST_CASE("curl transport, driver::caller: a stop from another thread cancels a send in flight inside run(), "
+          "once",
+          "[curl][caller]") {
+    loopback_server server([](const received_request& r) -> script {
+        if (r.target == "/slow") return script().wait(10s).then(reply{});
+        return reply{200, "OK", {}, r.target};
+    });
+    trocco::curl::transport t(caller_driven());
+    std::stop_source stop;
+    std::thread stopper([&] {
+        server.wait_for_requests(1, 5s);  // the driver is in its poll, the request sent
+        std::this_thread::sleep_for(50ms);
+        stop.request_stop();
+    });
+    const auto send_once = [](trocco::curl::transport& tr, trocco::http_request request,
+                              std::stop_token token) -> trocco::task<response_result> {
+        auto r = co_await tr.send(std::move(request), std::move(token));
+        co_return r;
+    };
+    const auto start = t.now();
+    const auto r = t.run(send_once(t, post(server.url("/slow"), "{}"), stop.get_token()));
+    stopper.join();
+    CHECK(t.now() - start < 5s);
+    REQUIRE(is_error(r, trocco::errc::canceled));
+    CHECK(r.error().may_have_reached_server());
+    CHECK(server.count("POST") == 1);
+    const auto next = t.run(send_once(t, get(server.url("/after")), {}));  // the transport goes on working
+    REQUIRE(next.has_value());
+    CHECK(next->body == "/after");
+    CHECK(server.count("POST") == 1);
 }
 
 TEST_CASE("curl transport, driver::caller: a stop from another thread cancels a sleep inside run()",
@@ -174,6 +360,32 @@ TEST_CASE("curl transport, driver::caller: what run() refuses, and a task's exce
         CHECK_THROWS_AS(t.run(nap(t, 1ms)), std::logic_error);
         runner.join();
         CHECK(first == "slept");
+    }
+    SECTION("run() inside a completion that the destructor resumes") {
+        // The destructor completes the pending sleeps on this thread; the first one's coroutine then calls
+        // run() on the transport being destroyed, with a task that suspends (on another transport). That run()
+        // must be refused: driving it would shut the engine down a second time, inside the first shutdown.
+        trocco::curl::transport threaded;  // outlives `t`
+        auto t = std::make_unique<trocco::curl::transport>(caller_driven());
+        task_group<std::string> pending;
+        pending.start([](trocco::curl::transport& tr, trocco::curl::transport& other) -> trocco::task<std::string> {
+            (void)co_await tr.sleep_for(10s, {});
+            const auto elsewhere = [](trocco::curl::transport& o) -> trocco::task<std::string> {
+                auto r = co_await o.sleep_for(20ms, {});
+                co_return r.has_value() ? std::string("slept") : "error: " + r.error().message();
+            };
+            try {
+                (void)tr.run(elsewhere(other));
+            } catch (const std::logic_error& e) {
+                co_return e.what();
+            }
+            co_return "not refused";
+        }(*t, threaded));
+        pending.start(nap(*t, 10s));
+        t.reset();
+        REQUIRE(pending.finished() == 2);
+        CHECK(contains(pending.result(0).value(), "being destroyed"));
+        CHECK(pending.result(1).value() == "error: the curl transport was destroyed");
     }
     SECTION("the task's exception comes out of run()") {
         trocco::curl::transport t(caller_driven());

@@ -78,8 +78,8 @@ public:
     explicit transport(transport_options options = {}) : engine_(std::move(options)) {}
 
     /// Stops the worker: every pending send and sleep completes with errc::canceled first (with driver::caller,
-    /// resumed on this thread). Must not run on the driving thread itself (that is, inside a completion resumed
-    /// there), nor while a run() drives the transport: the program would terminate.
+    /// resumed on this thread, or through `post`). Must not run on the driving thread itself (that is, inside a
+    /// completion resumed there), nor while a run() drives the transport: the program would terminate.
     ~transport() = default;
 
     transport(const transport&) = delete;
@@ -104,15 +104,18 @@ public:
     /// plus Host and (for a POST) Content-Length; libcurl's own Accept, Content-Type and Expect: 100-continue
     /// are suppressed unless the request names them. A POST goes on a new connection closed afterwards.
     ///
-    /// Resumes on the worker thread, or through transport_options::post. The awaitable may be awaited once; a
-    /// stop already requested completes it without suspending.
+    /// Resumes on the driving thread (the worker, or with driver::caller the thread inside run()), or through
+    /// transport_options::post. With driver::caller, a send still pending when run() returns waits for the next
+    /// run(), and its request_timeout goes on counting meanwhile: an answer that arrived in between is then
+    /// reported as a timeout if the gap outlasted it. The awaitable may be awaited once; a stop already requested
+    /// completes it without suspending.
     auto send(http_request request, std::stop_token stop) {
         return detail::operation_awaiter<detail::send_operation, result<http_response>>(
             engine_, std::make_shared<detail::send_operation>(std::move(request)), std::move(stop));
     }
 
     /// Completes after `delay` (at least, on now()'s clock, counted from the co_await), or with errc::canceled
-    /// promptly when `stop` is requested or the transport is destroyed. Served by the worker's timer queue;
+    /// promptly when `stop` is requested or the transport is destroyed. Served by the driving thread's timer queue;
     /// resumes like send().
     auto sleep_for(std::chrono::milliseconds delay, std::stop_token stop) {
         return detail::operation_awaiter<detail::sleep_operation, result<void>>(
@@ -130,12 +133,13 @@ public:
     /// transport_options::post) before run() returns. Operations of other tasks on this transport make progress
     /// too while run() runs; those still pending when `t` is done wait for the next run() (or complete with
     /// errc::canceled when the transport is destroyed). When `t` awaits something else that completes on
-    /// another thread, `t` goes on there and run() returns once it is done. Cancellation: as the task arranges
-    /// (a stop_token it was given); run() itself has none.
+    /// another thread, `t` goes on there and run() returns once it is done (`t`'s frame is destroyed there,
+    /// possibly after run() returned, as with sync_wait). Cancellation: as the task arranges (a stop_token it was
+    /// given); run() itself has none.
     ///
     /// Throws std::logic_error, before starting `t`, with driver::worker_thread, when another thread is inside
-    /// run(), or when called inside a completion of run() on this transport. The transport must not be
-    /// destroyed while run() runs (the program terminates).
+    /// run(), when called inside a completion of run() on this transport, or inside a completion that its
+    /// destructor resumes. The transport must not be destroyed while run() runs (the program terminates).
     template <class T>
     T run(task<T> t) {
         engine_.begin_drive();
@@ -147,8 +151,9 @@ public:
         std::optional<trocco::detail::task_outcome<T>> outcome;
         trocco::detail::start_detached(std::move(t), [&](trocco::detail::task_outcome<T>&& o) noexcept {
             outcome.emplace(std::move(o));
-            done.store(true, std::memory_order_release);
-            engine_.wake_driver();  // when `t` ended on another thread
+            // Under the engine's mutex, with the wakeup for a `t` that ended on another thread: run() may return
+            // (and the transport go) as soon as `done` is seen, so nothing may touch the transport after it.
+            engine_.mark_done(done);
         });
         engine_.drive_until(done);
         return trocco::detail::take_outcome<T>(std::move(*outcome));

@@ -46,14 +46,17 @@ public:
     TROCCO_DECL void request_cancel(std::shared_ptr<operation> op) noexcept;
 
     /// driver::caller: makes this thread the driver. Throws std::logic_error with driver::worker_thread, when
-    /// another thread drives, or when this one already does (run() inside a completion of run()).
+    /// another thread drives, when this one already does (run() inside a completion of run()), or once the
+    /// destructor began (run() inside a completion it resumes).
     TROCCO_DECL void begin_drive();
     /// Drives the transport on this thread until `done` is true. Between begin_drive() and end_drive() only.
     TROCCO_DECL void drive_until(const std::atomic<bool>& done) noexcept;
     /// This thread is no longer the driver.
     TROCCO_DECL void end_drive() noexcept;
-    /// Any thread: makes the driver look at `done` again (a no-op on the driver itself).
-    TROCCO_DECL void wake_driver() noexcept;
+    /// Any thread: sets `done` and wakes the driver (unless this is the driver), both under the mutex. So the
+    /// driver's end_drive(), which takes the mutex, cannot return, nor can the transport be destroyed, before
+    /// this thread has let go of the transport.
+    TROCCO_DECL void mark_done(std::atomic<bool>& done) noexcept;
 
     std::thread::id worker_id() const noexcept { return worker_.get_id(); }
     const transport_options& options() const noexcept { return options_; }

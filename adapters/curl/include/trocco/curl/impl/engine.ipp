@@ -106,8 +106,9 @@ TROCCO_DECL void engine::wake_driver_locked() noexcept {
     if (driver_ != std::thread::id{} && driver_ != std::this_thread::get_id()) curl_multi_wakeup(multi_);
 }
 
-TROCCO_DECL void engine::wake_driver() noexcept {
+TROCCO_DECL void engine::mark_done(std::atomic<bool>& done) noexcept {
     std::lock_guard lock(mutex_);
+    done.store(true, std::memory_order_release);
     wake_driver_locked();
 }
 
@@ -121,6 +122,10 @@ TROCCO_DECL void engine::begin_drive() {
     }
     if (driver_ != std::thread::id{}) {
         throw std::logic_error("trocco::curl::transport::run called while another thread runs the transport");
+    }
+    if (closed_) {
+        // From a completion that the destructor resumes: a drive would shut down again inside its shutdown.
+        throw std::logic_error("trocco::curl::transport::run called while the transport is being destroyed");
     }
     driver_ = std::this_thread::get_id();
 }
