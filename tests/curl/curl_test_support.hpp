@@ -2,6 +2,7 @@
 // building requests, checking errors. The loopback server and the task helpers are the shared ones of tests/support.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <stop_token>
 #include <string>
@@ -35,6 +36,24 @@ inline response_result send_sync(trocco::curl::transport& t, trocco::http_reques
 inline trocco::result<void> sleep_sync(trocco::curl::transport& t, std::chrono::milliseconds delay,
                                        std::stop_token stop = {}) {
     return trocco::sync_wait(as_task(t.sleep_for(delay, std::move(stop))));
+}
+
+/// A loopback server's handler for one run of a job: POST /api/jobs?job_definition_id=42 starts job 7 ("queued");
+/// GET /api/jobs/7 answers "executing" until the `succeeded_at`-th GET, "succeeded" from then on (`polls` counts
+/// the GETs); anything else is a 404.
+inline auto job_seven_handler(std::atomic<int>& polls, int succeeded_at) {
+    return [&polls, succeeded_at](const received_request& r) {
+        if (r.method == "POST" && r.target == "/api/jobs?job_definition_id=42") {
+            return reply{200, "OK", {{"Content-Type", "application/json"}},
+                         R"({"id":7,"job_definition_id":42,"status":"queued"})"};
+        }
+        if (r.method == "GET" && r.target == "/api/jobs/7") {
+            const char* status = ++polls < succeeded_at ? "executing" : "succeeded";
+            return reply{200, "OK", {{"Content-Type", "application/json"}},
+                         std::string(R"({"id":7,"job_definition_id":42,"status":")") + status + R"("})"};
+        }
+        return reply{404, "Not Found", {}, R"({"error":"no such route"})"};
+    };
 }
 
 /// The request headers but Host and Content-Length, in order.

@@ -5,15 +5,13 @@
 #include <trocco/client.hpp>
 
 #include <atomic>
-#include <condition_variable>
-#include <coroutine>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
+
+#include "support/completion_pool.hpp"
 
 namespace curl_tests {
 namespace {
@@ -36,63 +34,8 @@ trocco::task<std::vector<std::string>> fetch_n(trocco::curl::transport& t, std::
     co_return bodies;
 }
 
-/// A thread that runs the functions handed to it, one after the other: transport_options::post's target, and
-/// the thread where a task that awaits `resume_on()` goes on (and may end), off the driving thread.
-class handoff_thread {
-public:
-    handoff_thread() : thread_([this] { serve(); }) {}
-    ~handoff_thread() {
-        {
-            std::lock_guard lock(mutex_);
-            closing_ = true;
-        }
-        wake_.notify_one();
-        thread_.join();
-    }
-    handoff_thread(const handoff_thread&) = delete;
-    handoff_thread& operator=(const handoff_thread&) = delete;
-
-    void post(std::function<void()> f) {
-        {
-            std::lock_guard lock(mutex_);
-            queue_.push_back(std::move(f));
-        }
-        wake_.notify_one();
-    }
-    auto resume_on() {
-        struct awaiter {
-            handoff_thread* owner;
-            bool await_ready() const noexcept { return false; }
-            void await_suspend(std::coroutine_handle<> h) { owner->post([h] { h.resume(); }); }
-            void await_resume() const noexcept {}
-        };
-        return awaiter{this};
-    }
-    std::thread::id id() const noexcept { return thread_.get_id(); }
-
-private:
-    void serve() {
-        std::unique_lock lock(mutex_);
-        for (;;) {
-            wake_.wait(lock, [this] { return closing_ || !queue_.empty(); });
-            if (queue_.empty()) return;  // closing, and everything handed over has run
-            auto f = std::move(queue_.front());
-            queue_.pop_front();
-            lock.unlock();
-            f();
-            lock.lock();
-        }
-    }
-
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    std::deque<std::function<void()>> queue_;
-    bool closing_ = false;
-    std::thread thread_;  // last: started when everything above exists
-};
-
 /// Goes over to `other` and ends there.
-trocco::task<int> end_on(handoff_thread& other, int value) {
+trocco::task<int> end_on(completion_pool& other, int value) {
     co_await other.resume_on();
     co_return value;
 }
@@ -138,18 +81,7 @@ TEST_CASE("curl transport, driver::caller: run() drives the transfers on the cal
 
 TEST_CASE("curl transport, driver::caller: a client runs a job to the end inside run()", "[curl][caller]") {
     std::atomic<int> polls{0};
-    loopback_server server([&polls](const received_request& r) {
-        if (r.method == "POST" && r.target == "/api/jobs?job_definition_id=42") {
-            return reply{200, "OK", {{"Content-Type", "application/json"}},
-                         R"({"id":7,"job_definition_id":42,"status":"queued"})"};
-        }
-        if (r.method == "GET" && r.target == "/api/jobs/7") {
-            const char* status = ++polls < 3 ? "executing" : "succeeded";
-            return reply{200, "OK", {{"Content-Type", "application/json"}},
-                         std::string(R"({"id":7,"job_definition_id":42,"status":")") + status + R"("})"};
-        }
-        return reply{404, "Not Found", {}, R"({"error":"no such route"})"};
-    });
+    loopback_server server(job_seven_handler(polls, 3));
     trocco::curl::transport t(caller_driven());
     trocco::client client{t, {.api_key = "test-key", .base_url = server.base()}};
     std::vector<std::thread::id> callback_threads;
@@ -243,7 +175,7 @@ TEST_CASE("curl transport, driver::caller: run() returns only after the thread t
     std::vector<std::thread> threads;
     for (int d = 0; d < drivers; ++d) {
         threads.emplace_back([&ended] {
-            handoff_thread other;
+            completion_pool other(1);
             for (int i = 0; i < rounds; ++i) {
                 auto t = std::make_unique<trocco::curl::transport>(caller_driven());
                 task_group<int> turning;
@@ -262,7 +194,7 @@ TEST_CASE("curl transport, driver::caller: with post, completions resume where p
           "when the task ends there",
           "[curl][caller]") {
     loopback_server server([](const received_request& r) { return reply{200, "OK", {}, r.target}; });
-    handoff_thread poster;  // outlives the transports: the destructor may still post
+    completion_pool poster(1);  // outlives the transports: the destructor may still post
     std::vector<std::thread::id> threads;
     for (int round = 0; round < 20; ++round) {
         auto options = caller_driven();
@@ -272,7 +204,7 @@ TEST_CASE("curl transport, driver::caller: with post, completions resume where p
         // Each completion resumes on the poster, which then queues the next send from there (a wakeup).
         CHECK(t->run(fetch_n(*t, server.url("/p"), 3, threads)) == std::vector<std::string>(3, "/p"));
         REQUIRE(threads.size() == 3);
-        for (const auto& id : threads) CHECK(id == poster.id());
+        for (const auto& id : threads) CHECK(id == poster.thread_id(0));
         t.reset();  // at once, the task having ended on the poster
     }
     CHECK(server.connections() == 20);

@@ -135,19 +135,7 @@ TEST_CASE("curl transport: completions resume on the worker thread by default", 
 
 TEST_CASE("curl transport: a client runs a job to the end with sync_wait", "[curl]") {
     std::atomic<int> polls{0};
-    loopback_server server([&polls](const received_request& r) {
-        if (r.method == "POST" && r.target == "/api/jobs?job_definition_id=42") {
-            return reply{200, "OK", {{"Content-Type", "application/json"}},
-                         R"({"id":7,"job_definition_id":42,"status":"queued"})"};
-        }
-        if (r.method == "GET" && r.target == "/api/jobs/7") {
-            const int n = ++polls;
-            const char* status = n < 2 ? "executing" : "succeeded";
-            return reply{200, "OK", {{"Content-Type", "application/json"}},
-                         std::string(R"({"id":7,"job_definition_id":42,"status":")") + status + R"("})"};
-        }
-        return reply{404, "Not Found", {}, R"({"error":"no such route"})"};
-    });
+    loopback_server server(job_seven_handler(polls, 2));
     trocco::curl::transport t;
     trocco::client client{t, {.api_key = "test-key", .base_url = server.base()}};
 
