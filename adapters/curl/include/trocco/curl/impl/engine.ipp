@@ -86,8 +86,8 @@ TROCCO_DECL engine::~engine() {
         shutdown(taken_starts_);  // on this thread: nobody else drives
     }
     for (CURL* easy : spare_easy_) curl_easy_cleanup(easy);  // never added to the multi handle since their reset
-    // Every operation was completed by the worker before it returned, so no stop callback can still use the
-    // multi handle.
+    // Every operation was completed (by the worker before it returned, or with driver::caller by the shutdown
+    // above), so no stop callback can still use the multi handle.
     curl_multi_cleanup(multi_);
 }
 
