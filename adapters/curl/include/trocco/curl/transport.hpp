@@ -7,7 +7,7 @@
 // by the same thread, and prompt cancellation through std::stop_token.
 //
 // Where things run. send() and sleep_for() may be awaited from any thread: the operation is queued under a mutex
-// and the worker is woken (curl_multi_wakeup). Every completion then resumes the awaiting coroutine
+// and the worker is woken (a byte on a pipe). Every completion then resumes the awaiting coroutine
 //   - by default, on the worker thread: the client's coroutine continues there, and so do the callbacks of
 //     wait_options (on_triggered, on_status_change) and whatever the caller does after its co_await. Code
 //     running there must not block for long (it holds up every transfer and timer of this transport), must not

@@ -26,11 +26,13 @@ namespace trocco::curl::detail {
 /// once). The driver is the worker thread (driver::worker_thread) or the thread between begin_drive() and
 /// end_drive() (driver::caller).
 class socket_registry;  // detail/socket_registry.hpp
+class socket_watch;     // detail/socket_watch.hpp
 
 class engine {
 public:
     /// Creates the multi handle and, with driver::worker_thread, starts the worker. Throws std::runtime_error
-    /// when libcurl cannot create a multi handle, std::system_error when the thread cannot start.
+    /// when libcurl cannot create a multi handle, std::system_error when the wakeup pipe or the thread cannot be
+    /// created.
     TROCCO_DECL explicit engine(transport_options options);
     /// Completes every pending operation with errc::canceled (on the worker, which is then joined; with
     /// driver::caller, on this thread). Terminates the program when called on the driving thread itself (from a
@@ -69,7 +71,7 @@ private:
     /// the next timer, libcurl's own timeout or a wakeup. False once the transport closed (everything was then
     /// completed with errc::canceled).
     TROCCO_DECL bool turn(const std::atomic<bool>* done) noexcept;
-    /// Under mutex_: wakes the driver from curl_multi_poll unless this thread is the driver (which looks at the
+    /// Under mutex_: wakes the driver from its wait unless this thread is the driver (which looks at the
     /// queues before it polls) or nobody drives (the next driver looks at them first).
     TROCCO_DECL void wake_driver_locked() noexcept;
     /// Resumes the coroutine waiting on `op`, whose outcome is set, here or through options_.post.
@@ -108,6 +110,9 @@ private:
     sleep_operation::timer_queue timers_;
     /// Every socket of the multi handle's connections; outlives the multi handle (its cleanup closes sockets).
     std::unique_ptr<socket_registry> sockets_;
+    /// The sockets libcurl asks to have watched, its next timeout, the wakeup pipe; outlives the multi handle
+    /// (its cleanup reports sockets removed). The one object here that other threads touch (wake()).
+    std::unique_ptr<socket_watch> watch_;
 
     std::thread worker_;  // last: started when everything above exists (driver::worker_thread only)
 };

@@ -17,10 +17,11 @@
 
 #include "../detail/engine.hpp"
 #include "../detail/socket_registry.hpp"
+#include "../detail/socket_watch.hpp"
 #include "../detail/transfer.hpp"
 
 #if LIBCURL_VERSION_NUM < 0x075000
-#error "trocco::curl needs libcurl 7.80.0 or newer (curl_multi_poll, curl_multi_wakeup, CURLOPT_PREREQFUNCTION)"
+#error "trocco::curl needs libcurl 7.80.0 or newer (CURLOPT_PREREQFUNCTION)"
 #endif
 
 namespace trocco::curl::detail {
@@ -34,9 +35,12 @@ TROCCO_DECL void canceller::operator()() noexcept {
 }
 
 TROCCO_DECL engine::engine(transport_options options)
-    : options_(std::move(options)), sockets_(std::make_unique<socket_registry>()) {
+    : options_(std::move(options)),
+      sockets_(std::make_unique<socket_registry>()),
+      watch_(std::make_unique<socket_watch>()) {
     multi_ = curl_multi_init();
     if (multi_ == nullptr) throw std::runtime_error("trocco::curl::transport: curl_multi_init failed");
+    watch_->attach(multi_);
     if (options_.max_connections > 0) {
         curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, clamp_long(options_.max_connections));
     }
@@ -103,7 +107,7 @@ TROCCO_DECL bool engine::submit(std::shared_ptr<operation> op) {
 }
 
 TROCCO_DECL void engine::wake_driver_locked() noexcept {
-    if (driver_ != std::thread::id{} && driver_ != std::this_thread::get_id()) curl_multi_wakeup(multi_);
+    if (driver_ != std::thread::id{} && driver_ != std::this_thread::get_id()) watch_->wake();
 }
 
 TROCCO_DECL void engine::mark_done(std::atomic<bool>& done) noexcept {
@@ -178,8 +182,7 @@ TROCCO_DECL bool engine::turn(const std::atomic<bool>* done) noexcept {
     for (auto& op : taken_cancels_) cancel(std::move(op));
     taken_cancels_.clear();
 
-    int running = 0;
-    curl_multi_perform(multi_, &running);
+    watch_->run_due_timeouts(multi_);  // a transfer just added starts here
     reap_transfers();
     fire_timers();
 
@@ -189,10 +192,10 @@ TROCCO_DECL bool engine::turn(const std::atomic<bool>* done) noexcept {
         std::lock_guard lock(mutex_);
         if (!starts_.empty() || !cancels_.empty() || closed_) return true;
     }
-    // Returns at the next due timer, at libcurl's own next timeout, on socket activity, or at a wakeup.
-    if (curl_multi_poll(multi_, nullptr, 0, poll_timeout_ms(), nullptr) != CURLM_OK) {
-        std::this_thread::sleep_for(std::chrono::milliseconds{1});  // never spin on a broken poll
-    }
+    // Returns at the next due timer, at libcurl's own next timeout, on socket activity (which libcurl then acts
+    // on), or at a wakeup.
+    watch_->wait(multi_, std::chrono::milliseconds{poll_timeout_ms()});
+    reap_transfers();
     return true;
 }
 

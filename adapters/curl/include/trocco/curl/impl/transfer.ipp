@@ -6,7 +6,6 @@
 #include <climits>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include <curl/curl.h>
 
@@ -125,25 +124,30 @@ TROCCO_DECL CURLcode configure(transfer& t, const transport_options& options) no
 
     // The request's headers exactly; an empty "Name:" removes a header libcurl would add by itself.
     const auto has = [&](std::string_view name) { return find_header(request.headers, name) != nullptr; };
+    // libcurl copies each line: one buffer serves them all.
+    const auto append = [&](const char* line) {
+        curl_slist* next = curl_slist_append(t.header_list, line);
+        if (next != nullptr) t.header_list = next;
+        return next != nullptr;
+    };
     try {
-        std::vector<std::string> lines;
+        std::string line;
         for (const auto& h : request.headers) {
             // "Name;" is libcurl's spelling of a header with an empty value ("Name:" would remove it).
-            lines.push_back(h.value.empty() ? h.name + ";" : h.name + ": " + h.value);
-        }
-        if (!has("Accept")) lines.emplace_back("Accept:");  // libcurl's "Accept: */*"
-        if (request.method == http_method::post) {
-            if (!has("Content-Type")) lines.emplace_back("Content-Type:");  // libcurl's form encoding
-            if (!has("Expect")) lines.emplace_back("Expect:");              // libcurl's "100-continue"
-        }
-        for (const auto& line : lines) {
-            curl_slist* next = curl_slist_append(t.header_list, line.c_str());
-            if (next == nullptr) return CURLE_OUT_OF_MEMORY;
-            t.header_list = next;
+            line.assign(h.name);
+            line.append(h.value.empty() ? ";" : ": ");
+            line.append(h.value);
+            if (!append(line.c_str())) return CURLE_OUT_OF_MEMORY;
         }
     } catch (...) {
         return CURLE_OUT_OF_MEMORY;
     }
+    bool added = has("Accept") || append("Accept:");  // libcurl's "Accept: */*"
+    if (request.method == http_method::post) {
+        added = added && (has("Content-Type") || append("Content-Type:"));  // libcurl's form encoding
+        added = added && (has("Expect") || append("Expect:"));              // libcurl's "100-continue"
+    }
+    if (!added) return CURLE_OUT_OF_MEMORY;
     if (t.header_list != nullptr) set(CURLOPT_HTTPHEADER, t.header_list);
     return code;
 }
