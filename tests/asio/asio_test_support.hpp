@@ -27,6 +27,7 @@
 #include "support/loopback_server.hpp"
 #include "support/tasks.hpp"
 #include "support/transport_calls.hpp"
+#include "support/unaccepting_listener.hpp"
 #include "support/text.hpp"
 
 namespace asio_tests {

@@ -10,12 +10,9 @@
 #pragma once
 
 #include "harness.hpp"
+#include "support/unaccepting_listener.hpp"
 
-#include <cerrno>
 #include <deque>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 namespace conformance::matrix {
 
@@ -97,44 +94,6 @@ struct row {
     std::optional<expectation> trigger = std::nullopt, read = std::nullopt, wait = std::nullopt;
 };
 
-/// A listening socket on 127.0.0.1 that never accepts, with its accept queue filled by two connections of its
-/// own: further SYNs are dropped by the kernel, so a client's connect neither succeeds nor fails until it times out.
-class full_backlog_listener {
-public:
-    full_backlog_listener() {
-        listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        REQUIRE(listener_ >= 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-        REQUIRE(::listen(listener_, 0) == 0);
-        socklen_t length = sizeof address;
-        REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-        port_ = ntohs(address.sin_port);
-        for (int& filler : fillers_) {
-            filler = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-            REQUIRE(filler >= 0);
-            const int rc = ::connect(filler, reinterpret_cast<sockaddr*>(&address), sizeof address);
-            REQUIRE((rc == 0 || errno == EINPROGRESS));
-        }
-        std::this_thread::sleep_for(50ms);  // the fillers' handshakes complete (or their SYNs are dropped)
-    }
-    ~full_backlog_listener() {
-        for (int filler : fillers_) ::close(filler);
-        ::close(listener_);
-    }
-    full_backlog_listener(const full_backlog_listener&) = delete;
-    full_backlog_listener& operator=(const full_backlog_listener&) = delete;
-
-    std::uint16_t port() const noexcept { return port_; }
-
-private:
-    int listener_ = -1;
-    int fillers_[2] = {-1, -1};
-    std::uint16_t port_ = 0;
-};
-
 /// The cells of several rows, run against the transport of one harness.
 template <class H>
 class matrix {
@@ -165,7 +124,7 @@ private:
         expectation expect;
         std::unique_ptr<fake_server> server;
         std::unique_ptr<client_for<H>> client;
-        std::unique_ptr<full_backlog_listener> backlog;
+        std::unique_ptr<test_support::unaccepting_listener> backlog;
         std::stop_source stop;
         std::optional<std::chrono::milliseconds> stop_after;
         std::int64_t read_job_id = 0;  // read cells: the seeded job asked for
@@ -207,7 +166,7 @@ private:
                 break;
             case target::dns_name: options.base_url = "http://" + r.dns_name + ":" + port; break;
             case target::full_backlog:
-                c.backlog = std::make_unique<full_backlog_listener>();
+                c.backlog = std::make_unique<test_support::unaccepting_listener>();
                 options.base_url = "http://127.0.0.1:" + std::to_string(c.backlog->port());
                 break;
         }

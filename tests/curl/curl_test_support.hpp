@@ -21,6 +21,7 @@
 #include "support/refused_port.hpp"
 #include "support/tasks.hpp"
 #include "support/transport_calls.hpp"
+#include "support/unaccepting_listener.hpp"
 #include "support/text.hpp"
 
 namespace curl_tests {

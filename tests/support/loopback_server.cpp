@@ -563,27 +563,4 @@ void loopback_server::serve_requests(connection_io& io) {
     }
 }
 
-// ---- other endpoints ----------------------------------------------------------------------------------------------
-
-unaccepting_listener::unaccepting_listener() {
-    listen_fd_ = listening_socket(0, port_);
-    const sockaddr_in address = loopback_address(port_);
-    for (int i = 0; i < 4; ++i) {  // fill the queue; the later ones stay half-open
-        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0) continue;
-        ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
-        fillers_.push_back(fd);
-    }
-    std::this_thread::sleep_for(50ms);
-}
-
-unaccepting_listener::~unaccepting_listener() {
-    for (const int fd : fillers_) ::close(fd);
-    ::close(listen_fd_);
-}
-
-std::string unaccepting_listener::url(std::string_view target) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + std::string(target);
-}
-
 }  // namespace test_support

@@ -204,22 +204,4 @@ private:
     std::thread acceptor_;  // last: started once everything above exists
 };
 
-/// A listener whose accept queue is full, so that a further connect hangs (Linux drops the SYN): a connect
-/// timeout, or a stop during the connect.
-class unaccepting_listener {
-public:
-    unaccepting_listener();
-    ~unaccepting_listener();
-    unaccepting_listener(const unaccepting_listener&) = delete;
-    unaccepting_listener& operator=(const unaccepting_listener&) = delete;
-
-    std::uint16_t port() const noexcept { return port_; }
-    std::string url(std::string_view target) const;
-
-private:
-    int listen_fd_ = -1;
-    std::uint16_t port_ = 0;
-    std::vector<int> fillers_;
-};
-
 }  // namespace test_support
