@@ -18,6 +18,10 @@
 #include <unordered_map>
 #include <vector>
 
+#if defined(_WIN32)
+#error "trocco::curl drives libcurl with poll() and a pipe (POSIX); Windows is not supported"
+#endif
+
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <poll.h>
