@@ -7,9 +7,10 @@
 // every file includes the fake server code-generates its Beast sessions once (Meson: `trocco-testing-separate`).
 // That mode is independent of the core's: the library and the program then both use the header-only core.
 //
-// TROCCO_SEPARATE_COMPILATION (the core and the adapters compiled once) implies it: a program on the compiled core
-// gets the fake server's bodies from `trocco-testing-compiled` too (testing/src/fake_server_compiled.cpp), so the
-// two macros never disagree between that library and the program that links it.
+// TROCCO_SEPARATE_COMPILATION (the core and the adapters compiled once) implies it, as it switches the asio
+// adapter: a program that chose to compile the library once wants the Beast code compiled once too, with one
+// macro. `trocco-testing-compiled` then carries the fake server's bodies (the same fake_server.cpp, compiled on the
+// compiled core). Either way the program and the library it links must see the same two macros.
 #pragma once
 
 #include <trocco/detail/config.hpp>
