@@ -1,5 +1,5 @@
 // trocco/testing/fake_server.hpp - a fake trocco API server over loopback, for tests, demos and users' own
-// integration tests. Header-only; Boost.Asio + Boost.Beast (Boost >= 1.74), OpenSSL for HTTPS.
+// integration tests. Boost.Asio + Boost.Beast (Boost >= 1.74), OpenSSL for HTTPS.
 //
 //     trocco::testing::fake_server server;                  // owns an io_context and one thread
 //     server.set_job_outcome(42, trocco::testing::scripted_outcome::error);
@@ -18,6 +18,12 @@
 // server (or stop()) closes the listening socket and every connection, with requests in flight or delayed
 // answers pending. With the owned io_context the destructor joins its thread; do not destroy the server from
 // one of its own handlers.
+//
+// Compilation: header-only by default (Meson: `trocco-testing`). With TROCCO_TESTING_SEPARATE_COMPILATION defined in
+// every file of the program, this header declares the members that reach the listener and includes no Beast, and
+// testing/src/fake_server.cpp defines them once (Meson: `trocco-testing-separate`, on the header-only core): a test
+// program with many files generates the Beast sessions once, not once per file. TROCCO_SEPARATE_COMPILATION implies
+// it (Meson: `trocco-testing-compiled`). See <trocco/testing/detail/config.hpp>.
 #pragma once
 
 #include <utility>  // first: Boost 1.74's awaitable.hpp uses std::exchange without including it
@@ -36,12 +42,16 @@
 #include <boost/asio/io_context.hpp>
 
 #include <trocco/requests.hpp>
-#include <trocco/testing/detail/listener.hpp>
+#include <trocco/testing/detail/config.hpp>
 #include <trocco/testing/fake_api.hpp>
 #include <trocco/testing/fake_records.hpp>
 #include <trocco/testing/fault.hpp>
 
 namespace trocco::testing {
+
+namespace detail {
+class listener;  // detail/listener.hpp: the listening socket and its sessions, shared with handlers in flight
+}  // namespace detail
 
 struct fake_server_options {
     std::string api_key = "fake-api-key";
@@ -65,46 +75,27 @@ public:
     /// Serves on `executor` (run it yourself; several threads are fine). Binds at once: port() is valid on
     /// return. Throws boost::system::system_error if the address cannot be bound, std::invalid_argument for half
     /// a TLS configuration.
-    explicit fake_server(boost::asio::any_io_executor executor, fake_server_options options = {})
-        : listener_(make_listener(std::move(executor), std::move(options))) {
-        listener_->start();
-    }
+    TROCCO_TESTING_DECL explicit fake_server(boost::asio::any_io_executor executor, fake_server_options options = {});
 
     /// Serves on its own io_context run by one thread, joined by stop() and the destructor.
-    explicit fake_server(fake_server_options options = {})
-        : io_(std::make_unique<boost::asio::io_context>(1)),
-          listener_(make_listener(io_->get_executor(), std::move(options))) {
-        listener_->start();
-        thread_ = std::thread([io = io_.get()] {
-            for (;;) {
-                try {
-                    io->run();
-                    return;
-                } catch (...) {  // a test server keeps serving whatever one handler threw
-                }
-            }
-        });
-    }
+    TROCCO_TESTING_DECL explicit fake_server(fake_server_options options = {});
 
     fake_server(const fake_server&) = delete;
     fake_server& operator=(const fake_server&) = delete;
 
-    ~fake_server() { stop(); }
+    TROCCO_TESTING_DECL ~fake_server();
 
     /// Closes the listening socket and every connection (idempotent). With the owned io_context, waits for its
     /// thread to finish; on a caller's executor the closing runs there, later.
-    void stop() {
-        listener_->stop();
-        if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
-    }
+    TROCCO_TESTING_DECL void stop();
 
-    std::uint16_t port() const noexcept { return listener_->port(); }
+    TROCCO_TESTING_DECL std::uint16_t port() const noexcept;
     /// "http://127.0.0.1:PORT", or "https://…" with TLS.
-    std::string base_url() const { return listener_->base_url(); }
+    TROCCO_TESTING_DECL std::string base_url() const;
     const std::string& api_key() const noexcept { return api().options().api_key; }
     /// The routing and state behind the sockets, for what the forwarders below do not cover.
-    fake_api& api() noexcept { return listener_->api(); }
-    const fake_api& api() const noexcept { return listener_->api(); }
+    TROCCO_TESTING_DECL fake_api& api() noexcept;
+    TROCCO_TESTING_DECL const fake_api& api() const noexcept;
 
     // ---- scripting ------------------------------------------------------------------------------------------
 
@@ -145,7 +136,7 @@ public:
     std::size_t count_requests(std::string_view method, std::string_view target_prefix = "") const {
         return api().count_requests(method, target_prefix);
     }
-    std::size_t connections_accepted() const { return listener_->connections_accepted(); }
+    TROCCO_TESTING_DECL std::size_t connections_accepted() const;
 
     /// Ids of the jobs created (or seeded) so far, ascending: transfer jobs from 100001, workflow jobs from
     /// 200001, datamart jobs from 300001.
@@ -169,13 +160,8 @@ public:
     }
 
 private:
-    static std::shared_ptr<detail::listener> make_listener(boost::asio::any_io_executor executor,
-                                                           fake_server_options o) {
-        auto api = std::make_shared<fake_api>(fake_api_options{o.api_key, o.status_duration, o.rate_limit});
-        detail::listener_settings settings{std::move(o.host), o.port, o.keep_alive_timeout,
-                                           std::move(o.tls_certificate_chain_pem), std::move(o.tls_private_key_pem)};
-        return std::make_shared<detail::listener>(std::move(executor), std::move(settings), std::move(api));
-    }
+    TROCCO_TESTING_DECL static std::shared_ptr<detail::listener> make_listener(boost::asio::any_io_executor executor,
+                                                                               fake_server_options o);
 
     std::unique_ptr<boost::asio::io_context> io_;  // owned mode only; destroyed after listener_
     std::shared_ptr<detail::listener> listener_;
@@ -183,3 +169,7 @@ private:
 };
 
 }  // namespace trocco::testing
+
+#if defined(TROCCO_TESTING_HEADER_ONLY)
+#include <trocco/testing/impl/fake_server.ipp>
+#endif
