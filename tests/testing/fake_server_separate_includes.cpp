@@ -1,4 +1,4 @@
-// testing/checks/fake_server_separate_includes.cpp - compiled (never linked) by tests/headers with
+// tests/testing/fake_server_separate_includes.cpp - compiled (never linked) by tests/headers with
 // TROCCO_TESTING_SEPARATE_COMPILATION (dependency trocco-testing-separate): fake_server.hpp then declares the members
 // that reach the listener and brings neither Boost.Beast nor the listener and its sessions into a user's translation
 // unit, which is what makes a test program with many files cheap to compile. A test program still writes everything
