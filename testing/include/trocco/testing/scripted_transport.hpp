@@ -136,14 +136,16 @@ public:
     template <class T>
     T run(task<T> t) {
         // Shared with the completion: after a throw, `run` is gone but the suspended task may still finish.
-        auto outcome = std::make_shared<std::optional<detail::task_outcome<T>>>();
-        detail::start_detached(std::move(t), [outcome](detail::task_outcome<T>&& o) noexcept {
+        // trocco::detail, qualified: inside trocco::testing, `detail::` would find trocco::testing::detail whenever a
+        // header that opens it (fake_api.hpp, fake_server.hpp) was included first.
+        auto outcome = std::make_shared<std::optional<trocco::detail::task_outcome<T>>>();
+        trocco::detail::start_detached(std::move(t), [outcome](trocco::detail::task_outcome<T>&& o) noexcept {
             outcome->emplace(std::move(o));
         });
         while (!*outcome) {
             if (!run_one()) throw std::logic_error("scripted_transport::run: the task waits but nothing is pending");
         }
-        return detail::take_outcome<T>(std::move(**outcome));
+        return trocco::detail::take_outcome<T>(std::move(**outcome));
     }
 
     /// Completes pending operations until none is left (for several tasks started by hand); returns how many.

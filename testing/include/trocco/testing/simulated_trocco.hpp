@@ -171,19 +171,23 @@ public:
     /// in std::logic_error once nothing is pending.
     template <class T>
     T run(task<T> t) {
-        std::optional<detail::task_outcome<T>> outcome;
-        detail::start_detached(std::move(t), [&](detail::task_outcome<T>&& o) noexcept { outcome.emplace(std::move(o)); });
+        std::optional<trocco::detail::task_outcome<T>> outcome;
+        trocco::detail::start_detached(std::move(t),
+                                       [&](trocco::detail::task_outcome<T>&& o) noexcept { outcome.emplace(std::move(o)); });
         while (!outcome && loop_.run_one()) {
         }
         if (!outcome) throw std::logic_error("simulated_trocco::run: the task did not finish");
-        return detail::take_outcome<T>(std::move(*outcome));
+        return trocco::detail::take_outcome<T>(std::move(*outcome));
     }
 
     /// Starts `t` now; `on_value(value)` is called when it finishes (on this thread, inside run()). An exception the
     /// task throws is rethrown by run().
     template <class T, class OnValue>
     void spawn(task<T> t, OnValue on_value) {
-        detail::start_detached(std::move(t), [this, on_value = std::move(on_value)](detail::task_outcome<T>&& o) mutable noexcept {
+        // Qualified: inside trocco::testing, `detail::` would find trocco::testing::detail whenever a header that opens
+        // it (fake_api.hpp, fake_server.hpp) came first.
+        trocco::detail::start_detached(std::move(t), [this, on_value = std::move(on_value)](
+                                                         trocco::detail::task_outcome<T>&& o) mutable noexcept {
             if (o.index() == 0) {
                 if (!failure_) failure_ = std::get<0>(o);
                 return;
