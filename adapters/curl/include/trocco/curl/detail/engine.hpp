@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string_view>
@@ -88,7 +89,8 @@ private:
     TROCCO_DECL bool restart_on_fresh_connection(transfer& t) noexcept;
     TROCCO_DECL void cancel(std::shared_ptr<operation> op) noexcept;
     TROCCO_DECL void fire_timers() noexcept;
-    TROCCO_DECL int poll_timeout_ms() const noexcept;
+    /// How long the driver may wait: until the next sleep is due (rounded up), at most 10 s.
+    TROCCO_DECL std::chrono::milliseconds poll_timeout() const noexcept;
     /// Once closed_ is set: completes everything with errc::canceled.
     TROCCO_DECL void shutdown(std::vector<std::shared_ptr<operation>>& never_started) noexcept;
 

@@ -15,6 +15,7 @@
 #include <climits>
 #include <optional>
 #include <system_error>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -83,7 +84,8 @@ public:
     void wait(CURLM* multi, std::chrono::milliseconds limit) noexcept {
         if (fds_dirty_) rebuild();
         const int ready = ::poll(fds_.data(), static_cast<nfds_t>(fds_.size()), timeout_ms(limit));
-        if (ready <= 0) return;  // a timeout, or EINTR: the caller turns again
+        if (ready < 0 && errno != EINTR) std::this_thread::sleep_for(std::chrono::milliseconds{1});  // never spin
+        if (ready <= 0) return;  // a timeout, a signal or a broken poll: the caller turns again
         for (const pollfd& p : fds_) {
             if (p.revents == 0) continue;
             if (p.fd == wake_read_) {

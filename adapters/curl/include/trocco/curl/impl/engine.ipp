@@ -194,7 +194,7 @@ TROCCO_DECL bool engine::turn(const std::atomic<bool>* done) noexcept {
     }
     // Returns at the next due timer, at libcurl's own next timeout, on socket activity (which libcurl then acts
     // on), or at a wakeup.
-    watch_->wait(multi_, std::chrono::milliseconds{poll_timeout_ms()});
+    watch_->wait(multi_, poll_timeout());
     reap_transfers();
     return true;
 }
@@ -358,13 +358,13 @@ TROCCO_DECL void engine::fire_timers() noexcept {
     }
 }
 
-TROCCO_DECL int engine::poll_timeout_ms() const noexcept {
+TROCCO_DECL std::chrono::milliseconds engine::poll_timeout() const noexcept {
     constexpr std::chrono::milliseconds idle{10'000};  // wakeups end it early anyway
-    if (timers_.empty()) return static_cast<int>(idle.count());
+    if (timers_.empty()) return idle;
     const auto wait = timers_.begin()->first - clock::now();
-    if (wait <= clock::duration::zero()) return 0;
+    if (wait <= clock::duration::zero()) return std::chrono::milliseconds::zero();
     // Rounded up: waking a little early would only loop once more.
-    return static_cast<int>(std::min(std::chrono::ceil<std::chrono::milliseconds>(wait), idle).count());
+    return std::min(std::chrono::ceil<std::chrono::milliseconds>(wait), idle);
 }
 
 TROCCO_DECL void engine::shutdown(std::vector<std::shared_ptr<operation>>& never_started) noexcept {

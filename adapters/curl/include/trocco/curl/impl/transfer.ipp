@@ -142,12 +142,13 @@ TROCCO_DECL CURLcode configure(transfer& t, const transport_options& options) no
     } catch (...) {
         return CURLE_OUT_OF_MEMORY;
     }
-    bool added = has("Accept") || append("Accept:");  // libcurl's "Accept: */*"
+    // Unless the request sets the header itself: "Name:" turns off the value libcurl would send.
+    const auto remove_default = [&](std::string_view name, const char* line) { return has(name) || append(line); };
+    if (!remove_default("Accept", "Accept:")) return CURLE_OUT_OF_MEMORY;  // libcurl's "Accept: */*"
     if (request.method == http_method::post) {
-        added = added && (has("Content-Type") || append("Content-Type:"));  // libcurl's form encoding
-        added = added && (has("Expect") || append("Expect:"));              // libcurl's "100-continue"
+        if (!remove_default("Content-Type", "Content-Type:")) return CURLE_OUT_OF_MEMORY;  // libcurl's form encoding
+        if (!remove_default("Expect", "Expect:")) return CURLE_OUT_OF_MEMORY;              // "100-continue"
     }
-    if (!added) return CURLE_OUT_OF_MEMORY;
     if (t.header_list != nullptr) set(CURLOPT_HTTPHEADER, t.header_list);
     return code;
 }
